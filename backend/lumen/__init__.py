@@ -1,0 +1,1 @@
+"""Lumen: medical question answering with cited, streamed answers."""

@@ -1,0 +1,101 @@
+"""The FastAPI application factory: routers, error handlers, lifespan, the static frontend."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import make_asgi_app
+
+from lumen.chat.endpoints import router as chat_router
+from lumen.jobs.endpoints import router as jobs_router
+from lumen.knowledge.endpoints import router as knowledge_router
+from lumen.knowledge.tasks import schedule_seeding
+from lumen.migrate import upgrade_to_head
+from lumen.observability.health import router as health_router
+from lumen.observability.logging import configure_logging, configure_sentry
+from lumen.problems import install_problem_handlers
+from lumen.runtime import Runtime, build_server
+from lumen.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+FRONTEND_DIR = Path(__file__).resolve().parents[2] / "frontend" / "out"
+SERVER_FILE = "server.json"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    seed: bool = False,
+    runtime: Runtime | None = None,
+    on_ready: Callable[[], None] | None = None,
+) -> FastAPI:
+    """Build the app. ``seed`` queues the first-run knowledge-base load; ``runtime`` lets a
+    caller (tests, benchmarks) share an already built runtime instead of building one;
+    ``on_ready`` runs once the app can serve."""
+    settings = settings or get_settings()
+    configure_logging(settings)
+    configure_sentry(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = runtime is None
+        if owned:
+            await anyio.to_thread.run_sync(upgrade_to_head, settings.sqlalchemy_url)
+        active = runtime or await anyio.to_thread.run_sync(build_server, settings)
+        app.state.runtime = active
+        app.state.operator_token = secrets.token_urlsafe(32)
+        server_file = _write_server_file(settings, app.state.operator_token)
+        if seed and active.worker is not None:
+            for job in schedule_seeding(active.worker, settings):
+                logger.info("queued %s from %s", job.kind, job.source)
+        if on_ready is not None:
+            on_ready()
+        try:
+            yield
+        finally:
+            server_file.unlink(missing_ok=True)
+            if owned:
+                await active.aclose()
+
+    app = FastAPI(
+        title="Lumen API",
+        version="1",
+        summary="Medical question answering with cited, streamed answers",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    app.include_router(chat_router)
+    app.include_router(knowledge_router)
+    app.include_router(jobs_router)
+    app.mount("/metrics", make_asgi_app())
+    if FRONTEND_DIR.is_dir():
+        app.mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend")
+    return app
+
+
+def _write_server_file(settings: Settings, operator_token: str) -> Path:
+    """Tell local CLI processes where this server listens and its operator token (0600)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / SERVER_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(
+            {
+                "pid": os.getpid(),
+                "url": f"http://{settings.host}:{settings.port}",
+                "operator_token": operator_token,
+            },
+            handle,
+        )
+    return path

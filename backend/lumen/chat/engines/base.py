@@ -1,0 +1,58 @@
+"""The answer-engine interface: a question plus numbered sources in, answer text out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
+
+from lumen.knowledge.schemas import RetrievalHit
+
+
+class EngineUnavailable(Exception):
+    """The engine could not start answering (server down, no first token in time).
+
+    Raised before any text was yielded, so the caller may hand the answer to another engine.
+    """
+
+
+class EngineFailed(Exception):
+    """The engine failed after it had started streaming text."""
+
+
+class AnswerEngine(Protocol):
+    """Streams an answer whose claims cite the numbered sources as ``[n]`` (n from 1)."""
+
+    name: str
+
+    def stream(self, question: str, sources: Sequence[RetrievalHit]) -> AsyncIterator[str]:
+        """Yield text deltas. ``sources[i]`` is cited as ``[i + 1]``.
+
+        Raises ``EngineUnavailable`` before the first delta, ``EngineFailed`` after it.
+        """
+        ...
+
+
+class EngineStarter(Protocol):
+    """Chooses the engine for one answer and starts it.
+
+    Returns the name of the engine actually answering (for SSE ``meta.engine``) and its deltas.
+    """
+
+    async def start(
+        self, question: str, sources: Sequence[RetrievalHit]
+    ) -> tuple[str, AsyncIterator[str]]:
+        """Start answering; raises nothing an engine could hand to a fallback."""
+        ...
+
+
+class DirectEngine:
+    """Starts one engine with no fallback: the extractive default."""
+
+    def __init__(self, engine: AnswerEngine) -> None:
+        self._engine = engine
+
+    async def start(
+        self, question: str, sources: Sequence[RetrievalHit]
+    ) -> tuple[str, AsyncIterator[str]]:
+        """The engine's name and its delta stream."""
+        return self._engine.name, self._engine.stream(question, sources)

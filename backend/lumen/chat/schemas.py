@@ -1,0 +1,128 @@
+"""Request/response shapes of the chat API and the events of one answer (DESIGN.md, SSE)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class ConversationCreate(BaseModel):
+    """Body of ``POST /conversations``."""
+
+    title: str | None = Field(default=None, max_length=200)
+
+
+class ConversationOut(BaseModel):
+    """A conversation without its messages."""
+
+    id: uuid.UUID
+    title: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConversationList(BaseModel):
+    """``GET /conversations``: newest first."""
+
+    items: list[ConversationOut]
+
+
+class SourceOut(BaseModel):
+    """A numbered source of an answer; ``snippet`` is the exact cited passage."""
+
+    n: int
+    document_id: str
+    title: str
+    url: str | None
+    section: str
+    snippet: str
+    source_name: str
+    start: int
+    end: int
+    licence: str | None = None
+    attribution: str | None = None
+
+
+class MessageOut(BaseModel):
+    """A message as stored; ``status`` is complete | streaming | stopped | failed."""
+
+    id: uuid.UUID
+    role: Literal["user", "assistant"]
+    kind: Literal["answer", "escalation"]
+    status: Literal["complete", "streaming", "stopped", "failed"]
+    content: str
+    engine: str | None
+    sources: list[SourceOut]
+    citations: list[int]
+    disclaimer: str | None
+    created_at: datetime
+
+
+class ConversationDetail(ConversationOut):
+    """``GET /conversations/{id}``: the conversation with its messages, oldest first."""
+
+    messages: list[MessageOut]
+
+
+class MessageCreate(BaseModel):
+    """Body of ``POST /conversations/{id}/messages``.
+
+    Length is checked by the service (empty after trimming, or over ``max_message_chars``,
+    answers 422 problem+json) so the limit lives in settings.
+    """
+
+    content: str
+    set_id: str | None = Field(default=None, max_length=64, description="Scope to one label")
+
+
+class MetaEvent(BaseModel):
+    """SSE ``meta``: sent once, before the first token."""
+
+    conversation_id: uuid.UUID
+    message_id: uuid.UUID
+    kind: Literal["answer", "escalation"]
+    engine: str
+    sources: list[SourceOut]
+
+
+class TokenEvent(BaseModel):
+    """SSE ``token``: text to append."""
+
+    text: str
+
+
+class Timings(BaseModel):
+    """Milliseconds from the request's arrival."""
+
+    retrieval: float
+    first_token: float
+    total: float
+
+
+class DoneEvent(BaseModel):
+    """SSE ``done``: the valid citations of the finished answer."""
+
+    message_id: uuid.UUID
+    citations: list[int]
+    disclaimer: str
+    timings_ms: Timings
+
+
+class ErrorEvent(BaseModel):
+    """SSE ``error``: problem+json fields; the stream ends after it."""
+
+    status: int
+    title: str
+    detail: str
+
+
+ChatEvent = MetaEvent | TokenEvent | DoneEvent | ErrorEvent
+EVENT_NAMES: dict[type[BaseModel], str] = {
+    MetaEvent: "meta",
+    TokenEvent: "token",
+    DoneEvent: "done",
+    ErrorEvent: "error",
+}

@@ -1,0 +1,224 @@
+"""The ``lumen`` command: serve, migrate, ingest, search, jobs."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from lumen.app import SERVER_FILE, create_app
+from lumen.knowledge.index.edge import IndexLocked
+from lumen.knowledge.ingestion import IngestReport
+from lumen.knowledge.loaders.medquad import open_medquad
+from lumen.knowledge.loaders.spl import open_spl
+from lumen.knowledge.schemas import LoadError, SourceDocument
+from lumen.knowledge.tasks import INGEST_MEDQUAD, INGEST_SPL, OPTIMIZE_AFTER_CHUNKS
+from lumen.migrate import upgrade_to_head
+from lumen.runtime import Runtime, build_knowledge
+from lumen.settings import MEDQUAD_ARCHIVE_URL, get_settings
+
+app = typer.Typer(
+    help="Lumen: medical question answering with cited sources.", no_args_is_help=True
+)
+ingest_app = typer.Typer(help="Load a source into the knowledge base.", no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+console = Console(stderr=True)
+
+
+@app.command()
+def serve(
+    seed: Annotated[bool, typer.Option(help="Load the knowledge base on first run")] = True,
+    host: Annotated[str | None, typer.Option(help="Bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+) -> None:
+    """Serve the API and the web app (one process: the embedded index is single-process)."""
+    import uvicorn
+
+    settings = get_settings()
+    if host:
+        settings.host = host
+    if port:
+        settings.port = port
+    url = f"http://{settings.host}:{settings.port}"
+
+    def banner() -> None:
+        console.print(f"\n[bold green]Lumen is serving on {url}[/]")
+        console.print(f"Progress of knowledge-base loading: curl -s {url}/readyz")
+        console.print("Stream a cited answer:")
+        console.print(
+            f"  id=$(curl -s -X POST {url}/api/v1/conversations -H 'Content-Type: application/json'"
+            " -d '{}' -c /tmp/lumen.cookies | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"id\"])')\n"
+            f"  curl -N -b /tmp/lumen.cookies -H 'Accept: text/event-stream' -H 'Content-Type: application/json' \\\n"
+            f'    -d \'{{"content": "What are the symptoms of high blood pressure?"}}\' '
+            f"{url}/api/v1/conversations/$id/messages\n",
+            soft_wrap=True,
+            highlight=False,
+        )
+
+    uvicorn.run(
+        create_app(settings, seed=seed, on_ready=banner),
+        host=settings.host,
+        port=settings.port,
+        workers=1,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations up to the newest revision."""
+    upgrade_to_head(get_settings().sqlalchemy_url)
+    console.print("database is at the newest revision")
+
+
+@ingest_app.command("medquad")
+def ingest_medquad(
+    source: Annotated[
+        str, typer.Argument(help="Archive URL, local zip, or unpacked folder")
+    ] = MEDQUAD_ARCHIVE_URL,
+) -> None:
+    """Load MedQuAD (NIH consumer-health QA, CC BY 4.0). Exit 1 if any file failed."""
+    _ingest(INGEST_MEDQUAD, source)
+
+
+@ingest_app.command("spl")
+def ingest_spl(
+    source: Annotated[str, typer.Argument(help="SPL XML file, folder, or zip")],
+) -> None:
+    """Load FDA drug labels in SPL XML (DailyMed format). Exit 1 if any file failed."""
+    _ingest(INGEST_SPL, str(Path(source).resolve()) if Path(source).exists() else source)
+
+
+@app.command()
+def search(
+    question: Annotated[str, typer.Argument(help="The question")],
+    k: Annotated[int, typer.Option(help="Number of hits")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Ranked passages by hybrid retrieval."""
+    settings = get_settings()
+    try:
+        runtime = build_knowledge(settings)
+    except IndexLocked:
+        server = _running_server(settings.data_dir)
+        response = httpx.get(f"{server['url']}/api/v1/search", params={"q": question, "k": k})
+        response.raise_for_status()
+        hits: list[dict[str, Any]] = response.json()["items"]
+    else:
+        hits = [h.model_dump() for h in runtime.retriever.search(question, k=k)]
+        runtime.index.close()
+    if as_json:
+        sys.stdout.write(json.dumps(hits, indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table("#", "score", "title", "section", "source", "passage")
+    for rank, hit in enumerate(hits, start=1):
+        table.add_row(
+            str(rank),
+            f"{hit['score']:.4f}",
+            hit["title"],
+            hit["section"][:60],
+            hit["source_name"] + (f" ({hit['qid']})" if hit.get("qid") else ""),
+            hit["passage"][:120].replace("\n", " ") + "…",
+        )
+    Console().print(table)
+
+
+def _ingest(kind: str, source: str) -> None:
+    settings = get_settings()
+    upgrade_to_head(settings.sqlalchemy_url)
+    try:
+        runtime = build_knowledge(settings)
+    except IndexLocked:
+        raise typer.Exit(_ingest_through_server(settings.data_dir, kind, source)) from None
+    try:
+        report = _ingest_here(runtime, kind, source)
+    finally:
+        runtime.index.close()
+    _print_report(report)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _ingest_here(runtime: Runtime, kind: str, source: str) -> IngestReport:
+    loader = (
+        open_medquad(source, runtime.settings.data_dir / "downloads")
+        if kind == INGEST_MEDQUAD
+        else open_spl(source)
+    )
+    with _progress() as progress:
+        task = progress.add_task(f"{kind} files", total=loader.total)
+
+        def items() -> Iterator[SourceDocument | LoadError]:
+            for item in loader:
+                progress.advance(task)
+                yield item
+
+        report = runtime.ingestor.ingest(items())
+        if report.chunks_indexed >= OPTIMIZE_AFTER_CHUNKS:
+            progress.update(task, description="building the HNSW index")
+            runtime.index.optimize()
+    return report
+
+
+def _ingest_through_server(data_dir: Path, kind: str, source: str) -> int:
+    """Hand the job to the running server, which holds the index, and follow its progress."""
+    server = _running_server(data_dir)
+    console.print(f"The Lumen server at {server['url']} holds the index; the job runs there.")
+    response = httpx.post(
+        f"{server['url']}/api/v1/jobs",
+        json={"kind": kind, "source": source},
+        headers={"X-Lumen-Operator-Token": server["operator_token"]},
+    )
+    if response.status_code != 202:
+        console.print(f"[red]The server refused the job: {response.json().get('detail')}[/]")
+        return 2
+    job = response.json()
+    with _progress() as progress:
+        task = progress.add_task(kind, total=None)
+        while job["status"] in ("queued", "running"):
+            time.sleep(1.0)
+            job = httpx.get(f"{server['url']}/api/v1/jobs/{job['id']}").json()
+            progress.update(task, completed=job["done"], total=job["total"])
+    console.print(f"job {job['status']}" + (f": {job['error']}" if job["error"] else ""))
+    return 0 if job["status"] == "succeeded" else 1
+
+
+def _running_server(data_dir: Path) -> dict[str, Any]:
+    path = data_dir / SERVER_FILE
+    if not path.exists():
+        console.print(
+            f"[red]Another process holds the index in {data_dir / 'index'} and no running "
+            "server answers for it. Stop that process and try again.[/]"
+        )
+        raise typer.Exit(2)
+    server: dict[str, Any] = json.loads(path.read_text())
+    return server
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _print_report(report: IngestReport) -> None:
+    console.print(
+        f"{report.documents_indexed} documents indexed ({report.chunks_indexed} chunks), "
+        f"{report.documents_unchanged} unchanged, {len(report.failed)} failed, "
+        f"{report.seconds:.1f} s"
+    )
+    for failure in report.failed:
+        where = f":{failure.line}" if failure.line else ""
+        console.print(f"[red]failed[/] {failure.name}{where}: {failure.message}")

@@ -1,0 +1,71 @@
+"""Database engines and sessions: SQLite by default, PostgreSQL when ``LUMEN_DATABASE_URL`` says.
+
+Request paths use the async engine (aiosqlite / psycopg async); the CLI, migrations and
+background jobs use the sync engine on the same database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+from sqlalchemy import Engine, event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import Session, create_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from lumen.settings import Settings
+
+
+def async_url(sync_url: str) -> str:
+    """The async-driver form of a sync SQLAlchemy URL (sqlite → aiosqlite, psycopg stays)."""
+    if sync_url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + sync_url.removeprefix("sqlite:///")
+    if sync_url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + sync_url.removeprefix("postgresql://")
+    return sync_url
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    # WAL lets the request path read while a background job writes; foreign keys are off by
+    # default in SQLite.
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class Database:
+    """The sync and async engines of one database URL."""
+
+    def __init__(self, settings: Settings) -> None:
+        url = settings.sqlalchemy_url
+        if url.startswith("sqlite"):
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.url = url
+        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        self.async_engine: AsyncEngine = create_async_engine(async_url(url), pool_pre_ping=True)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.async_engine.sync_engine, "connect", _sqlite_pragmas)
+        self._async_sessions = async_sessionmaker(
+            self.async_engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A sync session; commits are the caller's."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @asynccontextmanager
+    async def async_session(self) -> AsyncIterator[AsyncSession]:
+        """An async session for request paths; commits are the caller's."""
+        async with self._async_sessions() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        """Close every pooled connection of both engines."""
+        await self.async_engine.dispose()
+        self.engine.dispose()

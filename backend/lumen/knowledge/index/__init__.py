@@ -1,0 +1,1 @@
+"""Vector index: one interface, Qdrant Edge (embedded) and Qdrant server implementations."""

@@ -1,0 +1,180 @@
+"""The ingestion pipeline: parsed documents → chunks → dense + BM25 vectors → index + tables.
+
+Order of writes per document, so that nothing half-ingested is reported as done:
+1. the ``documents`` row is written with ``status="indexing"`` and the new version;
+2. its chunks are upserted under deterministic ids (UUIDv5 of document id + chunk index), which
+   overwrites the previous version's points in place, then points past the new chunk count are
+   deleted;
+3. the row flips to ``status="indexed"`` in the same transaction as its sections.
+A crash anywhere leaves the row ``indexing``; the next run re-ingests it without duplicates.
+An unchanged document (same version, already ``indexed``) is skipped without embedding.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlmodel import delete, select
+
+from lumen.db import Database
+from lumen.knowledge.chunking import chunk_document
+from lumen.knowledge.embeddings import Embedder
+from lumen.knowledge.index.base import IndexPoint, VectorIndex, point_id
+from lumen.knowledge.models import Document, DocumentSection, utcnow
+from lumen.knowledge.schemas import Chunk, LoadError, SourceDocument
+from lumen.knowledge.sparse import Bm25Encoder
+
+logger = logging.getLogger(__name__)
+
+# Chunks embedded per model call: large enough that sentence-transformers' length-sorted
+# batching keeps the CPU busy, small enough that progress moves every few seconds.
+CHUNKS_PER_BATCH = 256
+
+
+@dataclass
+class IngestReport:
+    """Counts of one ingestion run. ``failed`` lists unreadable files by name and line."""
+
+    documents_indexed: int = 0
+    documents_unchanged: int = 0
+    chunks_indexed: int = 0
+    failed: list[LoadError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when no source file failed to load."""
+        return not self.failed
+
+
+ProgressCallback = Callable[[int, IngestReport], None]
+
+
+class Ingestor:
+    """Runs documents through chunking, both embedders and the index, in batches."""
+
+    def __init__(
+        self, db: Database, embedder: Embedder, bm25: Bm25Encoder, index: VectorIndex
+    ) -> None:
+        self._db = db
+        self._embedder = embedder
+        self._bm25 = bm25
+        self._index = index
+
+    def ingest(
+        self,
+        items: Iterable[SourceDocument | LoadError],
+        on_progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Ingest every document of ``items``; ``on_progress(items_seen, report)`` after each
+        batch. Load errors are collected in the report, never raised."""
+        started = time.perf_counter()
+        report = IngestReport()
+        pending: list[tuple[SourceDocument, list[Chunk]]] = []
+        pending_chunks = 0
+        seen = 0
+        for item in items:
+            seen += 1
+            if isinstance(item, LoadError):
+                report.failed.append(item)
+                logger.warning(
+                    "could not load %s (line %s): %s", item.name, item.line, item.message
+                )
+                continue
+            if self._is_current(item):
+                report.documents_unchanged += 1
+                continue
+            chunks = chunk_document(item)
+            pending.append((item, chunks))
+            pending_chunks += len(chunks)
+            if pending_chunks >= CHUNKS_PER_BATCH:
+                self._flush(pending, report)
+                pending, pending_chunks = [], 0
+                if on_progress:
+                    on_progress(seen, report)
+        if pending:
+            self._flush(pending, report)
+        report.seconds = time.perf_counter() - started
+        if on_progress:
+            on_progress(seen, report)
+        return report
+
+    def _is_current(self, doc: SourceDocument) -> bool:
+        with self._db.session() as session:
+            row = session.get(Document, doc.id)
+            return row is not None and row.version == doc.version and row.status == "indexed"
+
+    def _flush(self, batch: list[tuple[SourceDocument, list[Chunk]]], report: IngestReport) -> None:
+        with self._db.session() as session:
+            for doc, chunks in batch:
+                session.merge(_document_row(doc, len(chunks), status="indexing"))
+            session.commit()
+
+        chunks = [chunk for _, doc_chunks in batch for chunk in doc_chunks]
+        dense = self._embedder.encode_documents([c.embed_text for c in chunks])
+        sparse = self._bm25.encode_documents([c.embed_text for c in chunks])
+        self._index.upsert(
+            [
+                IndexPoint(point_id(c.document_id, c.index), dense[i], sparse[i], c.payload)
+                for i, c in enumerate(chunks)
+            ]
+        )
+        for doc, doc_chunks in batch:
+            self._index.delete_document(doc.id, from_chunk_index=len(doc_chunks))
+
+        with self._db.session() as session:
+            for doc, doc_chunks in batch:
+                session.exec(delete(DocumentSection).where(DocumentSection.document_id == doc.id))  # type: ignore[call-overload]
+                session.merge(_document_row(doc, len(doc_chunks), status="indexed"))
+                session.add_all(_section_rows(doc))
+            session.commit()
+        report.documents_indexed += len(batch)
+        report.chunks_indexed += len(chunks)
+
+
+def _document_row(doc: SourceDocument, chunk_count: int, status: str) -> Document:
+    return Document(
+        id=doc.id,
+        source=doc.source,
+        source_name=doc.source_name,
+        collection=doc.collection,
+        title=doc.title,
+        url=doc.url,
+        licence=doc.licence,
+        attribution=doc.attribution,
+        version=doc.version,
+        effective_date=doc.effective_date,
+        set_id=doc.set_id,
+        brand_name=doc.brand_name,
+        generic_name=doc.generic_name,
+        text=doc.text,
+        chunk_count=chunk_count,
+        status=status,
+        updated_at=utcnow(),
+    )
+
+
+def _section_rows(doc: SourceDocument) -> list[DocumentSection]:
+    return [
+        DocumentSection(
+            id=f"{doc.id}#{section.key}",
+            document_id=doc.id,
+            position=position,
+            title=section.title,
+            code=section.code,
+            qid=section.qid,
+            question_type=section.question_type,
+            start=section.start,
+            end=section.end,
+        )
+        for position, section in enumerate(doc.sections)
+    ]
+
+
+def indexed_document_count(db: Database) -> int:
+    """Number of documents whose every chunk is in the index."""
+    with db.session() as session:
+        return len(session.exec(select(Document.id).where(Document.status == "indexed")).all())

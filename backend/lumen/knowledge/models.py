@@ -1,0 +1,65 @@
+"""Tables of the knowledge base: source documents and their sections.
+
+The vector index holds chunks (text, vectors, payload); these tables hold the documents the
+chunks point back into, so a citation can show the exact passage and ``GET /documents/{id}``
+can return a whole document.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, UTC."""
+    return datetime.now(UTC)
+
+
+class Document(SQLModel, table=True):
+    """One source document: a MedQuAD web page or one FDA label (SPL set id).
+
+    ``status`` is ``indexed`` only once every chunk of this version is in the vector index:
+    a crashed ingestion never leaves a document reported as done.
+    """
+
+    __tablename__ = "documents"
+
+    id: str = Field(primary_key=True, max_length=200)  # "medquad:<doc id>" / "spl:<set id>"
+    source: str = Field(index=True, max_length=32)  # "medquad" | "spl"
+    source_name: str = Field(max_length=200)  # "CancerGov", "GARD", "FDA SPL (DailyMed)"
+    collection: str = Field(index=True, max_length=64)  # audience: consumer_health | drug_labels
+    title: str = Field(max_length=500)
+    url: str | None = Field(default=None, max_length=1000)
+    licence: str = Field(max_length=200)
+    attribution: str = Field(max_length=500)
+    version: str = Field(max_length=64)  # SPL versionNumber; MedQuAD content hash
+    effective_date: str | None = Field(default=None, max_length=16)  # YYYYMMDD (SPL)
+    set_id: str | None = Field(default=None, index=True, max_length=64)
+    brand_name: str | None = Field(default=None, index=True, max_length=300)
+    generic_name: str | None = Field(default=None, index=True, max_length=500)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    chunk_count: int = 0
+    status: str = Field(default="indexing", max_length=16)  # indexing | indexed
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DocumentSection(SQLModel, table=True):
+    """A section of a document: a MedQuAD QA pair or an SPL ``<section>``.
+
+    ``start``/``end`` are character offsets into ``Document.text``.
+    """
+
+    __tablename__ = "document_sections"
+
+    id: str = Field(primary_key=True, max_length=300)
+    document_id: str = Field(foreign_key="documents.id", index=True, ondelete="CASCADE")
+    position: int
+    title: str = Field(max_length=1000)
+    code: str | None = Field(default=None, max_length=32)  # SPL LOINC section code
+    qid: str | None = Field(default=None, max_length=64)  # MedQuAD XML qid
+    question_type: str | None = Field(default=None, max_length=64)
+    start: int
+    end: int

@@ -1,0 +1,103 @@
+"""Shapes the knowledge domain passes around: parsed documents, chunks, retrieval hits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+CONSUMER_HEALTH = "consumer_health"
+DRUG_LABELS = "drug_labels"
+COLLECTIONS = (CONSUMER_HEALTH, DRUG_LABELS)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSection:
+    """A section of a parsed source document.
+
+    ``start``/``end`` are character offsets of the section body (without its heading) in
+    ``SourceDocument.text``; ``key`` is unique within the source (MedQuAD: the corpus id
+    ``<source>_<doc id>_Sec<n>``; SPL: the section's ``id root``).
+    """
+
+    key: str
+    title: str
+    start: int
+    end: int
+    code: str | None = None  # SPL LOINC section code
+    qid: str | None = None  # MedQuAD XML qid
+    question_type: str | None = None  # MedQuAD qtype
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDocument:
+    """A document as a loader parsed it, before chunking.
+
+    ``id`` is ``medquad:<document id>`` or ``spl:<set id>``; ``version`` decides replacement
+    (SPL ``versionNumber``; MedQuAD a content hash); ``text`` holds every section body.
+    """
+
+    id: str
+    source: str  # "medquad" | "spl"
+    source_name: str
+    collection: str
+    title: str
+    url: str | None
+    licence: str
+    attribution: str
+    version: str
+    text: str
+    sections: tuple[SourceSection, ...]
+    effective_date: str | None = None
+    set_id: str | None = None
+    brand_name: str | None = None
+    generic_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadError:
+    """A source file (or member of an archive) that could not be parsed."""
+
+    name: str  # file path or archive member
+    line: int | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A retrievable passage: inside one section, with offsets into the document text.
+
+    ``index`` numbers the chunks of a document from 0; the point id is derived from
+    ``(document_id, index)``. ``embed_text`` is what the embedders see (heading + body).
+    """
+
+    document_id: str
+    index: int
+    section_key: str
+    section_title: str
+    text: str
+    start: int
+    end: int
+    embed_text: str
+    payload: dict[str, object] = field(default_factory=dict)
+
+
+class RetrievalHit(BaseModel):
+    """One ranked passage, as ``lumen search`` and ``GET /api/v1/search`` return it."""
+
+    score: float
+    document_id: str
+    section_key: str
+    title: str
+    section: str
+    source: str
+    source_name: str
+    collection: str
+    url: str | None
+    passage: str
+    start: int
+    end: int
+    qid: str | None = None
+    set_id: str | None = None
+    licence: str | None = None
+    attribution: str | None = None
