@@ -67,3 +67,73 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     finally:
         with psycopg.connect(postgres_server, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- a real Lumen server on a small real index (SPL labels + a slice of MedQuAD) -------------
+
+MEDQUAD_SLICE_DOCUMENTS = 60
+
+
+@pytest.fixture(scope="session")
+def small_runtime(tmp_path_factory: pytest.TempPathFactory, shared_data: Path, embedder):  # type: ignore[no-untyped-def]
+    """A server runtime over a fresh data dir holding the 5 SPL labels and 60 MedQuAD pages."""
+    from itertools import islice
+
+    from lumen.knowledge.loaders.medquad import open_medquad
+    from lumen.knowledge.loaders.spl import open_spl
+    from lumen.migrate import upgrade_to_head
+    from lumen.runtime import build_server
+    from lumen.settings import Settings
+
+    data_dir = tmp_path_factory.mktemp("lumen-var")
+    settings = Settings(data_dir=data_dir)
+    upgrade_to_head(settings.sqlalchemy_url)
+    runtime = build_server(settings, embedder)
+    runtime.ingestor.ingest(open_spl(shared_data / "drug_labels" / "spl"))
+    medquad = open_medquad(shared_data / "medquad" / "MedQuAD-master.zip", data_dir / "downloads")
+    runtime.ingestor.ingest(islice(medquad, MEDQUAD_SLICE_DOCUMENTS))
+    yield runtime
+    import anyio
+
+    anyio.run(runtime.aclose)
+
+
+class LiveServer:
+    """uvicorn serving an app in a thread, on a free loopback port."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        import socket
+        import threading
+
+        import uvicorn
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        )
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        import time
+
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def live_server(small_runtime):  # type: ignore[no-untyped-def]
+    """The real app over ``small_runtime``, served by uvicorn on loopback."""
+    from lumen.app import create_app
+
+    server = LiveServer(create_app(small_runtime.settings, runtime=small_runtime))
+    yield server
+    server.stop()

@@ -157,8 +157,9 @@ def _ingest_here(runtime: Runtime, kind: str, source: str) -> IngestReport:
         task = progress.add_task(f"{kind} files", total=loader.total)
 
         def items() -> Iterator[SourceDocument | LoadError]:
+            # ``processed`` counts every file read, also those without an answered pair.
             for item in loader:
-                progress.advance(task)
+                progress.update(task, completed=loader.processed)
                 yield item
 
         report = runtime.ingestor.ingest(items())
@@ -222,3 +223,7 @@ def _print_report(report: IngestReport) -> None:
     for failure in report.failed:
         where = f":{failure.line}" if failure.line else ""
         console.print(f"[red]failed[/] {failure.name}{where}: {failure.message}")
+
+
+if __name__ == "__main__":
+    app()

@@ -85,9 +85,9 @@ def build_knowledge(settings: Settings) -> Runtime:
     )
 
 
-def build_server(settings: Settings) -> Runtime:
+def build_server(settings: Settings, embedder: Embedder | None = None) -> Runtime:
     """Everything ``lumen serve`` runs: knowledge, triage, engines, chat and the job worker."""
-    runtime = build_knowledge(settings)
+    runtime = build_knowledge(settings, embedder)
     runtime.keys = load_key_ring(settings)
     runtime.triage = Triage(runtime.embedder)
     extractive = ExtractiveEngine(runtime.embedder)

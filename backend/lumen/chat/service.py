@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import aclosing
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -209,12 +210,15 @@ class ChatService:
         citation_filter = CitationFilter(len(sources))
         status = "stopped"
         try:
-            async for delta in deltas:
-                for text in citation_filter.feed(delta):
-                    if first_token_ms is None:
-                        first_token_ms = elapsed_ms()
-                    answer.text += text
-                    yield TokenEvent(text=text)
+            # aclosing: a client that disconnects closes the engine's stream (and its HTTP
+            # request to the LLM server) at once, not when the generator is collected.
+            async with aclosing(deltas):
+                async for delta in deltas:
+                    for text in citation_filter.feed(delta):
+                        if first_token_ms is None:
+                            first_token_ms = elapsed_ms()
+                        answer.text += text
+                        yield TokenEvent(text=text)
             tail = citation_filter.flush()
             if tail:
                 answer.text += tail

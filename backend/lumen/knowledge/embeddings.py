@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
 DIMENSIONS = 384
+QUERY_CACHE_SIZE = 256
 
 
 class Embedder:
@@ -59,9 +61,22 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def encode_query(self, text: str) -> npt.NDArray[np.float32]:
-        """Encode one query: shape ``(384,)``, float32, unit length."""
+        """Encode one query: shape ``(384,)``, float32, unit length, read-only.
+
+        The last few queries are cached: triage and retrieval embed the same question once.
+        """
+        return self._cached_query(text)
+
+    def clear_query_cache(self) -> None:
+        """Forget cached query vectors (benchmarks time uncached embedding this way)."""
+        self._cached_query.cache_clear()
+
+    @lru_cache(maxsize=QUERY_CACHE_SIZE)  # noqa: B019  (one Embedder per process)
+    def _cached_query(self, text: str) -> npt.NDArray[np.float32]:
         with self._lock:
             vector = self._model.encode(
                 [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
             )
-        return np.asarray(vector[0], dtype=np.float32)
+        result = np.asarray(vector[0], dtype=np.float32)
+        result.flags.writeable = False
+        return result

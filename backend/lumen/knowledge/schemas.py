@@ -17,7 +17,7 @@ class SourceSection:
 
     ``start``/``end`` are character offsets of the section body (without its heading) in
     ``SourceDocument.text``; ``key`` is unique within the source (MedQuAD: the corpus id
-    ``<source>_<doc id>_Sec<n>``; SPL: the section's ``id root``).
+    ``<source>_<doc id>_Sec<n>``; SPL: the section's ``id root``, unique within its label only).
     """
 
     key: str

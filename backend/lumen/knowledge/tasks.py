@@ -38,7 +38,9 @@ def ingestion_tasks(runtime: Runtime) -> dict[str, Task]:
         )
         total = loader.total
         report(0, total)
-        result = runtime.ingestor.ingest(loader, on_progress=lambda seen, _r: report(seen, total))
+        result = runtime.ingestor.ingest(
+            loader, on_progress=lambda _seen, _r: report(loader.processed, total)
+        )
         if result.chunks_indexed >= OPTIMIZE_AFTER_CHUNKS:
             runtime.index.optimize()
         logger.info(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Protocol
 
 from lumen.knowledge.schemas import RetrievalHit
@@ -24,7 +24,7 @@ class AnswerEngine(Protocol):
 
     name: str
 
-    def stream(self, question: str, sources: Sequence[RetrievalHit]) -> AsyncIterator[str]:
+    def stream(self, question: str, sources: Sequence[RetrievalHit]) -> AsyncGenerator[str, None]:
         """Yield text deltas. ``sources[i]`` is cited as ``[i + 1]``.
 
         Raises ``EngineUnavailable`` before the first delta, ``EngineFailed`` after it.
@@ -40,7 +40,7 @@ class EngineStarter(Protocol):
 
     async def start(
         self, question: str, sources: Sequence[RetrievalHit]
-    ) -> tuple[str, AsyncIterator[str]]:
+    ) -> tuple[str, AsyncGenerator[str, None]]:
         """Start answering; raises nothing an engine could hand to a fallback."""
         ...
 
@@ -53,6 +53,6 @@ class DirectEngine:
 
     async def start(
         self, question: str, sources: Sequence[RetrievalHit]
-    ) -> tuple[str, AsyncIterator[str]]:
+    ) -> tuple[str, AsyncGenerator[str, None]]:
         """The engine's name and its delta stream."""
         return self._engine.name, self._engine.stream(question, sources)

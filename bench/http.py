@@ -1,0 +1,165 @@
+"""Benchmark 4 and 5 (serving): answers through the real HTTP endpoint of ``lumen serve``
+(uvicorn, one worker) on the full index.
+
+- extractive engine: time to first ``token`` event and total, ≥ 200 dev questions, sequential;
+- OpenAI-compatible engine against a test LLM server that answers at once: the app's own time
+  before the first LLM token (client-side first-token time; the server adds ~1 ms);
+- 50 concurrent streaming clients for 60 s: errors and first-token p95;
+- the serving process's peak RSS (VmHWM).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def lumen_server(data_dir: Path, extra_env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """Run ``lumen serve`` on a free port; yield ``(base_url, pid)``."""
+    port = free_port()
+    env = {**os.environ, "LUMEN_DATA_DIR": str(data_dir), "LUMEN_LOG_LEVEL": "WARNING"}
+    env.update(extra_env or {})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lumen.cli", "serve", "--no-seed", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        else:
+            raise RuntimeError("lumen serve did not become ready")
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM of a live process, MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def ask(client: httpx.AsyncClient, question: str) -> tuple[float, float, bool]:
+    """One streamed answer in a new conversation: (first token ms, total ms, ok)."""
+    conversation = (await client.post("/api/v1/conversations", json={})).json()["id"]
+    started = time.perf_counter()
+    first: float | None = None
+    ok = False
+    async with client.stream(
+        "POST",
+        f"/api/v1/conversations/{conversation}/messages",
+        json={"content": question},
+        headers={"Accept": "text/event-stream"},
+    ) as response:
+        event = ""
+        async for line in response.aiter_lines():
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+                if event == "token" and first is None:
+                    first = (time.perf_counter() - started) * 1000
+                ok = ok or event == "done"
+                if event == "error":
+                    return (first or 0.0, (time.perf_counter() - started) * 1000, False)
+    total = (time.perf_counter() - started) * 1000
+    return (first if first is not None else total, total, ok)
+
+
+async def sequential(url: str, questions: list[str]) -> dict[str, float]:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        for question in questions[:10]:  # warm-up
+            await ask(client, question)
+        results = [await ask(client, q) for q in questions]
+    firsts = [r[0] for r in results]
+    totals = [r[1] for r in results]
+    return {
+        "questions": len(results),
+        "errors": sum(not r[2] for r in results),
+        "first_token_p50_ms": float(np.percentile(firsts, 50)),
+        "first_token_p95_ms": float(np.percentile(firsts, 95)),
+        "total_p50_ms": float(np.percentile(totals, 50)),
+        "total_p95_ms": float(np.percentile(totals, 95)),
+    }
+
+
+async def concurrent(url: str, questions: list[str], clients: int, seconds: float) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    firsts: list[float] = []
+    errors = 0
+    answers = 0
+
+    async def worker(offset: int) -> None:
+        nonlocal errors, answers
+        async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+            i = offset
+            while time.monotonic() < deadline:
+                try:
+                    first, _total, ok = await ask(client, questions[i % len(questions)])
+                except httpx.HTTPError:
+                    ok, first = False, 0.0
+                answers += 1
+                errors += not ok
+                if ok:
+                    firsts.append(first)
+                i += clients
+
+    await asyncio.gather(*(worker(n) for n in range(clients)))
+    return {
+        "clients": clients,
+        "seconds": seconds,
+        "answers": answers,
+        "errors": errors,
+        "first_token_p50_ms": float(np.percentile(firsts, 50)) if firsts else None,
+        "first_token_p95_ms": float(np.percentile(firsts, 95)) if firsts else None,
+    }
+
+
+def main(data_dir: Path, questions: list[str], llm_url: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with lumen_server(data_dir) as (url, pid):
+        out["extractive"] = asyncio.run(sequential(url, questions))
+        out["concurrent"] = asyncio.run(concurrent(url, questions, clients=50, seconds=60))
+        out["serve_peak_rss_mb"] = peak_rss_mb(pid)
+    if llm_url:
+        with lumen_server(data_dir, {"LUMEN_LLM_BASE_URL": llm_url}) as (url, _pid):
+            out["llm_immediate"] = asyncio.run(sequential(url, questions))
+    return out
+
+
+if __name__ == "__main__":
+    qs = json.loads(Path(sys.argv[2]).read_text())
+    llm = sys.argv[3] if len(sys.argv) > 3 else None
+    sys.stdout.write(json.dumps(main(Path(sys.argv[1]), qs, llm)) + "\n")

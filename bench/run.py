@@ -1,0 +1,161 @@
+"""``make bench``: run every benchmark and write ``bench/results.md``.
+
+Each figure is printed with the command that produced it. Benchmarks run in subprocesses so
+each peak RSS is that process's own. The index is built fresh under ``bench/.cache/var``
+unless ``--reuse`` is given (then benchmark 2 is read from the previous run's JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "bench" / ".cache"
+DATA_DIR = CACHE / "var"
+SEED_DIR = Path(os.environ.get("LUMEN_SEED_DIR", ROOT.parent / "shared" / "data")).resolve()
+RESULTS = ROOT / "bench" / "results.md"
+
+
+def run_json(args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run a benchmark module in a subprocess and parse its last stdout line as JSON."""
+    print("$", " ".join(args), flush=True)
+    out = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env={**os.environ, **(env or {})},
+        check=True, stdout=subprocess.PIPE, text=True,
+    ).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def main(reuse: bool) -> None:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    saved = CACHE / "ingest.json"
+    if reuse and saved.exists():
+        ingest = json.loads(saved.read_text())
+    else:
+        shutil.rmtree(DATA_DIR, ignore_errors=True)
+        ingest = run_json(["-m", "bench.ingest", str(DATA_DIR), str(SEED_DIR)])
+        saved.write_text(json.dumps(ingest))
+    retrieval = run_json(["-m", "bench.retrieval", str(DATA_DIR), str(SEED_DIR), "1000"])
+    triage = run_json(["-m", "bench.triage_eval", "--json"])
+
+    questions = [
+        json.loads(line)["question"]
+        for line in (SEED_DIR / "medquad" / "dev_questions.jsonl").open()
+    ]
+    sample = random.Random(7).sample(questions, 220)
+    qfile = CACHE / "http_questions.json"
+    qfile.write_text(json.dumps(sample))
+    with fake_llm() as llm_url:
+        http = run_json(["-m", "bench.http", str(DATA_DIR), str(qfile), llm_url])
+    RESULTS.write_text(render(ingest, retrieval, triage, http))
+    print(RESULTS.read_text())
+
+
+class fake_llm:  # noqa: N801  (used as a context manager)
+    """The tests' chat-completions server in 'answer at once' mode, in a subprocess."""
+
+    def __enter__(self) -> str:
+        from tests.chat.fake_llm import start_fake_llm_server
+
+        self._server = start_fake_llm_server(mode="immediate")
+        return str(self._server.base_url)
+
+    def __exit__(self, *_exc: object) -> None:
+        self._server.stop()
+
+
+def render(ingest: dict[str, Any], retrieval: dict[str, Any], triage: dict[str, Any],
+           http: dict[str, Any]) -> str:
+    q = retrieval["quality"]
+    lat = retrieval["latency"]
+    ratio = ingest["pipeline_chunks_per_s"] / ingest["encode_only_chunks_per_s"]
+    ext, con = http["extractive"], http["concurrent"]
+    llm = http.get("llm_immediate", {})
+    lines = [
+        "# Lumen benchmark results",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, by `make bench` "
+        "(`python -m bench.run`). Each section names the module that measured it.",
+        "",
+        "## 1. Retrieval quality — `python -m bench.retrieval` "
+        f"({retrieval['sample']} dev questions, seed {retrieval['seed']}, "
+        f"{retrieval['points']} points: full MedQuAD + 5 SPL labels)",
+        "",
+        "Gold = the QA pair of `dev_questions.jsonl`; a hit counts when its section is a gold pair. "
+        "Indexed text is the answer chunk with its focus and question type, not the question.",
+        "",
+        "| retrieval | recall@5 | MRR@10 |",
+        "| --- | --- | --- |",
+        *(f"| {name} | {q[mode]['recall@5']:.3f} | {q[mode]['mrr@10']:.3f} |"
+          for name, mode in (("BM25 only", "sparse"), ("dense only", "dense"),
+                             ("hybrid (RRF k=60)", "hybrid"))),
+        "",
+        "## 2. Ingestion of full MedQuAD — `python -m bench.ingest`",
+        "",
+        "| measure | value |",
+        "| --- | --- |",
+        f"| documents / chunks indexed | {ingest['medquad_documents']} / {ingest['medquad_chunks']} |",
+        f"| pipeline (parse, chunk, dense + BM25, upsert, DB) | {ingest['pipeline_chunks_per_s']:.1f} chunks/s ({ingest['pipeline_s']:.0f} s) |",
+        f"| `model.encode` alone, same chunks | {ingest['encode_only_chunks_per_s']:.1f} chunks/s ({ingest['encode_only_s']:.0f} s) |",
+        f"| pipeline / raw model | {ratio:.1%} (target ≥ 85 %) |",
+        f"| HNSW build (`optimize`) | {ingest['optimize_s']:.1f} s |",
+        "",
+        "## 3. Hybrid retrieval latency — `python -m bench.retrieval`",
+        "",
+        "| measure | p50 ms | p95 ms |",
+        "| --- | --- | --- |",
+        f"| query embedding alone | {lat['embed_p50_ms']:.1f} | {lat['embed_p95_ms']:.1f} |",
+        f"| hybrid retrieval (embed + BM25 + one RRF query) | {lat['hybrid_p50_ms']:.1f} | {lat['hybrid_p95_ms']:.1f} |",
+        "",
+        f"{lat['queries']} queries after 20 warm-up; hybrid p95 / embed p95 = "
+        f"{lat['hybrid_p95_ms'] / lat['embed_p95_ms']:.2f} (target ≤ 1.5).",
+        "",
+        "## 4. Through the HTTP endpoint — `python -m bench.http` (uvicorn, one worker)",
+        "",
+        "| measure | p50 ms | p95 ms | target |",
+        "| --- | --- | --- | --- |",
+        f"| extractive: first token ({ext['questions']} questions, {ext['errors']} errors) | {ext['first_token_p50_ms']:.0f} | {ext['first_token_p95_ms']:.0f} | p95 ≤ 150 |",
+        f"| extractive: total | {ext['total_p50_ms']:.0f} | {ext['total_p95_ms']:.0f} | p95 ≤ 400 |",
+    ]
+    if llm:
+        lines.append(
+            f"| LLM engine, test server answering at once: first token ({llm['questions']} questions, {llm['errors']} errors) | {llm['first_token_p50_ms']:.0f} | {llm['first_token_p95_ms']:.0f} | p95 ≤ 60 |"
+        )
+    lines += [
+        f"| {con['clients']} concurrent streaming clients for {con['seconds']:.0f} s: first token ({con['answers']} answers, {con['errors']} errors) | {con['first_token_p50_ms']:.0f} | {con['first_token_p95_ms']:.0f} | no errors |",
+        "",
+        "## 5. Memory",
+        "",
+        "| process | peak RSS |",
+        "| --- | --- |",
+        f"| ingestion (`bench.ingest`, full MedQuAD + SPL) | {ingest['ingest_peak_rss_mb']:.0f} MiB |",
+        f"| serving (`lumen serve`, full index, after the runs above) | {http['serve_peak_rss_mb']:.0f} MiB |",
+        "",
+        "## 6. Safety triage — `python -m bench.triage_eval`",
+        "",
+        f"Labelled set `tests/data/triage_labelled.jsonl`: {triage['n']} messages "
+        f"({triage['positives']} crisis/emergency, {triage['negatives']} ordinary, many mentioning the trigger words).",
+        "",
+        "| measure | value | target |",
+        "| --- | --- | --- |",
+        f"| recall (escalate when it should) | {triage['recall']:.3f} | ≥ 0.98 |",
+        f"| false-positive rate on ordinary messages | {triage['fpr']:.3f} | ≤ 0.03 |",
+        f"| category accuracy on escalations | {triage.get('category_accuracy', float('nan')):.3f} | |",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main(reuse="--reuse" in sys.argv)

@@ -1,0 +1,95 @@
+"""The ingestion pipeline on real SPL labels: idempotence, versions, malformed files, crashes."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from lumen.knowledge.loaders.spl import open_spl
+from lumen.knowledge.models import Document
+from lumen.knowledge.schemas import SourceDocument
+from lumen.migrate import upgrade_to_head
+from lumen.runtime import Runtime, build_knowledge
+from lumen.settings import Settings
+
+
+@pytest.fixture
+def runtime(tmp_path: Path, embedder) -> Runtime:  # type: ignore[no-untyped-def]
+    settings = Settings(data_dir=tmp_path / "var")
+    upgrade_to_head(settings.sqlalchemy_url)
+    built = build_knowledge(settings, embedder)
+    yield built
+    built.index.close()
+
+
+@pytest.fixture
+def two_labels(tmp_path: Path, shared_data: Path) -> Path:
+    folder = tmp_path / "labels"
+    folder.mkdir()
+    for name in ("cough.xml", "viagra-64f8040f.xml"):
+        shutil.copy(shared_data / "drug_labels" / "spl" / name, folder / name)
+    return folder
+
+
+def _documents(runtime: Runtime) -> list[Document]:
+    with runtime.db.session() as session:
+        return list(session.exec(select(Document)).all())
+
+
+def test_reingesting_a_source_creates_no_duplicates(runtime: Runtime, two_labels: Path) -> None:
+    first = runtime.ingestor.ingest(open_spl(two_labels))
+    points = runtime.index.count()
+    second = runtime.ingestor.ingest(open_spl(two_labels))
+    assert first.documents_indexed == 2 and first.chunks_indexed == points
+    assert second.documents_indexed == 0 and second.documents_unchanged == 2
+    assert runtime.index.count() == points
+    assert all(doc.status == "indexed" for doc in _documents(runtime))
+
+
+def test_a_newer_version_replaces_the_older_one(runtime: Runtime, two_labels: Path) -> None:
+    runtime.ingestor.ingest(open_spl(two_labels))
+    original = next(d for d in open_spl(two_labels) if isinstance(d, SourceDocument))
+    # A shorter next version: the first section only.
+    first = original.sections[0]
+    newer = replace(
+        original,
+        version=str(int(original.version) + 1),
+        sections=(first,),
+        text=original.text[: first.end],
+    )
+    runtime.ingestor.ingest([newer])
+    row = next(d for d in _documents(runtime) if d.id == original.id)
+    assert row.version == newer.version and row.status == "indexed"
+    hits = runtime.index.query(None, runtime.bm25.encode_query(original.title), limit=100)
+    own = [h for h in hits if h.payload["document_id"] == original.id]
+    assert len(own) == row.chunk_count, "the old version's surplus chunks are gone"
+
+
+def test_a_malformed_file_is_reported_and_the_rest_still_load(
+    runtime: Runtime, two_labels: Path
+) -> None:
+    (two_labels / "broken.xml").write_text("<document><title>oops</title>\n<section>\n")
+    report = runtime.ingestor.ingest(open_spl(two_labels))
+    assert report.documents_indexed == 2
+    assert [f.name.endswith("broken.xml") for f in report.failed] == [True]
+    assert report.failed[0].line is not None and not report.ok
+
+
+def test_a_crash_mid_batch_leaves_no_document_reported_as_done(
+    runtime: Runtime, two_labels: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(_points: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(runtime.index, "upsert", fail)
+    with pytest.raises(OSError):
+        runtime.ingestor.ingest(open_spl(two_labels))
+    assert all(doc.status == "indexing" for doc in _documents(runtime))
+    monkeypatch.undo()
+    report = runtime.ingestor.ingest(open_spl(two_labels))
+    assert report.documents_indexed == 2
+    assert all(doc.status == "indexed" for doc in _documents(runtime))
