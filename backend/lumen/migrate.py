@@ -19,5 +19,10 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade_to_head(url: str) -> None:
-    """Migrate the database at ``url`` to the newest revision (idempotent)."""
+    """Migrate the database at ``url`` to the newest revision (idempotent).
+
+    For SQLite the file's folder is created first: a fresh ``LUMEN_DATA_DIR`` is a fresh install.
+    """
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), "head")

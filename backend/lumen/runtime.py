@@ -63,14 +63,15 @@ class Runtime:
         await self.db.dispose()
 
 
-def build_knowledge(settings: Settings) -> Runtime:
+def build_knowledge(settings: Settings, embedder: Embedder | None = None) -> Runtime:
     """Database, embedders, index, retrieval and ingestion: what the CLI needs.
 
-    Raises ``IndexLocked`` when another process holds the embedded index.
+    ``embedder`` shares an already loaded model (tests, benchmarks). Raises ``IndexLocked``
+    when another process holds the embedded index.
     """
     db = Database(settings)
     index = open_index(settings)
-    embedder = Embedder(
+    embedder = embedder or Embedder(
         torch_threads=settings.torch_threads, batch_size=settings.embedding_batch_size
     )
     bm25 = Bm25Encoder()

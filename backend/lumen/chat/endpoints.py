@@ -70,6 +70,7 @@ async def delete_conversation(
 
 @router.post(
     "/{conversation_id}/messages",
+    response_model=None,
     responses={200: {"content": {"text/event-stream": {}}, "model": MessageOut}},
 )
 async def post_message(
@@ -91,6 +92,7 @@ async def post_message(
 
 @router.post(
     "/{conversation_id}/messages/{message_id}/regenerate",
+    response_model=None,
     responses={200: {"content": {"text/event-stream": {}}, "model": MessageOut}},
 )
 async def regenerate_message(

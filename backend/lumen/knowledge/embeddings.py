@@ -46,14 +46,20 @@ class Embedder:
         """Word pieces past which the model truncates its input."""
         return int(self._model.max_seq_length)
 
-    def encode_documents(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Encode passages: shape ``(len(texts), 384)``, float32, unit length."""
+    def encode_documents(
+        self, texts: Sequence[str], batch_size: int | None = None
+    ) -> npt.NDArray[np.float32]:
+        """Encode passages: shape ``(len(texts), 384)``, float32, unit length.
+
+        ``batch_size`` overrides the instance's: texts are sorted by length and each batch is
+        padded to its longest, so small batches waste less on short texts of mixed lengths.
+        """
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         with self._lock:
             vectors = self._model.encode(
                 list(texts),
-                batch_size=self.batch_size,
+                batch_size=batch_size or self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,

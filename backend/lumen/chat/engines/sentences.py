@@ -1,0 +1,115 @@
+"""Sentence and list-item splitting with character offsets, for quoting passages verbatim.
+
+MedQuAD answers mix prose with lists that its XML flattened into one line: items start with
+``- `` at the start of a line or after a run of spaces (``"…are:    - To filter …    - To make
+…"``). Such items are split off first; each piece is then cut into sentences by syntok
+(a rule-based segmenter that keeps token offsets and knows abbreviations such as "e.g.",
+"Dr." and "U.S."). Offsets always index the text given, so ``text[s.start:s.end] == s.text``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from syntok import segmenter  # type: ignore[import-untyped]
+
+# Where a line breaks into pieces: a list marker (a dash or bullet at the start of the line or
+# after two or more blanks, then blanks; a single-spaced " - " is prose: "any part of your
+# neck - muscles, bones - can …"), or a run of three or more blanks, which is where MedQuAD's
+# flattening joined paragraphs and attributions ("… every six months.    NIH: …").
+_BREAK = re.compile(r"(?:^|(?<=[ \t]{2}))(?P<marker>[-•*])[ \t]+(?=\S)|[ \t]{3,}")
+# "Genetic Testing Registry: …", "NIH: …": a link or attribution, not a statement.
+_LABEL = re.compile(r"(?:[A-Z][\w'&.-]*[ \t]+)*[A-Z][\w'&.-]*[ \t]*:")
+_CAPITALISED_WORD = re.compile(r"\b[A-Z]")
+_LINE = re.compile(r"[^\n]+")
+_WORD = re.compile(r"\w+")
+_CLOSERS = "\"')]”’»"
+
+MIN_WORDS = 4
+# Longer units are flattened tables or run-ons: poor answers, and each costs embedding time.
+MAX_CHARS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence (or list item) of a passage: ``passage[start:end] == text``.
+
+    ``list_item`` is true for text that follows a list marker; items often lack a full stop.
+    """
+
+    start: int
+    end: int
+    text: str
+    list_item: bool
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split ``text`` into sentences and list items, in order, with offsets into ``text``.
+
+    Lines are split first (MedQuAD puts headings and paragraphs on their own lines), then list
+    items, then sentences within each piece. Whitespace around each unit is excluded; list
+    markers are excluded from the items they introduce.
+    """
+    sentences: list[Sentence] = []
+    for line in _LINE.finditer(text):
+        pieces = _pieces(line.group(), line.start())
+        for start, end, list_item in pieces:
+            sentences.extend(_segment(text, start, end, list_item))
+    return sentences
+
+
+def is_answer_sentence(sentence: Sentence) -> bool:
+    """Whether a unit can stand in an answer on its own.
+
+    Rejects fragments of fewer than ``MIN_WORDS`` words, units longer than ``MAX_CHARS``,
+    questions (MedQuAD's headings such as "What are the signs and symptoms of …?"), lead-ins
+    that end with a colon, prose that neither starts like a sentence nor ends with terminal
+    punctuation (headings such as "Key Points", or a passage cut mid-sentence), and list items
+    without a full stop that read as titles or links ("Gene Review: Gene Review: Timothy
+    Syndrome", "PRETEXT and POSTTEXT Group IV").
+    """
+    text = sentence.text
+    words = _WORD.findall(text)
+    if len(words) < MIN_WORDS or len(text) > MAX_CHARS:
+        return False
+    tail = text.rstrip(_CLOSERS)
+    if tail.endswith(("?", ":")):
+        return False
+    if tail.endswith((".", "!")):
+        return not text[0].islower() or sentence.list_item
+    if not sentence.list_item:
+        return False
+    capitalised = len(_CAPITALISED_WORD.findall(text))
+    return capitalised * 2 < len(words) and not _LABEL.match(text)
+
+
+def _pieces(line: str, offset: int) -> list[tuple[int, int, bool]]:
+    """Cut one line at its list markers and blank runs: ``(start, end, list_item)``, with
+    offsets into the whole text."""
+    pieces: list[tuple[int, int, bool]] = []
+    start, list_item = 0, False
+    for cut in _BREAK.finditer(line):
+        pieces.append((offset + start, offset + cut.start(), list_item))
+        start, list_item = cut.end(), cut.group("marker") is not None
+    pieces.append((offset + start, offset + len(line), list_item))
+    return pieces
+
+
+def _segment(text: str, start: int, end: int, list_item: bool) -> list[Sentence]:
+    """Run syntok over ``text[start:end]`` and map its token offsets back onto ``text``."""
+    piece = text[start:end]
+    if not piece.strip():
+        return []
+    found: list[Sentence] = []
+    for paragraph in segmenter.analyze(piece):
+        for sentence_tokens in paragraph:
+            # syntok ends a text with an empty token that carries the trailing blanks.
+            tokens = [token for token in sentence_tokens if token.value]
+            if not tokens:
+                continue
+            first, last = tokens[0], tokens[-1]
+            begin = start + first.offset
+            finish = start + last.offset + len(last.value)
+            found.append(Sentence(begin, finish, text[begin:finish], list_item))
+    return found

@@ -1,0 +1,233 @@
+"""The extractive engine on real MedQuAD passages (chunked as Lumen chunks them) with the real
+all-MiniLM-L6-v2 embedder."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+import numpy as np
+import pytest
+
+from lumen.chat.engines.extractive import (
+    DUPLICATE_COSINE,
+    NO_ANSWER,
+    ExtractiveEngine,
+    mmr_select,
+)
+from lumen.knowledge.chunking import chunk_document
+from lumen.knowledge.embeddings import Embedder
+from lumen.knowledge.loaders.medquad import normalise_answer
+from lumen.knowledge.schemas import CONSUMER_HEALTH, RetrievalHit, SourceDocument, SourceSection
+
+SHINGLES_TREATMENT = "NINDS_0000148_Sec2"
+GOUT_SYMPTOMS = "NIHSeniorHealth_0000028_Sec3"
+LEUKEMIA_KEY_POINTS = "CancerGov_0000001_1_Sec1"
+SHINGLES_SYMPTOMS = "NIHSeniorHealth_0000062_Sec4"
+GOUT_TREATMENT = "NIHSeniorHealth_0000028_Sec4"
+LEUKEMIA_SYMPTOMS = "CancerGov_0000001_1_Sec2"
+# The shingles symptoms passage is 4th, behind a shingles passage about treatment.
+MIXED = [
+    SHINGLES_TREATMENT,
+    GOUT_SYMPTOMS,
+    LEUKEMIA_KEY_POINTS,
+    SHINGLES_SYMPTOMS,
+    GOUT_TREATMENT,
+    LEUKEMIA_SYMPTOMS,
+]
+IN_SCOPE = [
+    "What are the symptoms of shingles?",
+    "What are the signs of gout?",
+    "What is adult acute lymphoblastic leukemia?",
+    "How is shingles treated?",
+]
+OFF_TOPIC = [
+    "Who won the 1998 World Cup?",
+    "How do I fix my bike chain?",
+    "What's the capital of Peru?",
+]
+# A quoted sentence followed by its marker: "<sentence> [n]".
+CITED_SENTENCE = re.compile(r"(.+?) \[(\d+)\](?:\s+|$)", re.DOTALL)
+
+
+@pytest.fixture(scope="module")
+def chunks(shared_data: Path) -> dict[str, list[RetrievalHit]]:
+    """The chunks of the sections used here, keyed by corpus id, as retrieval hits."""
+    wanted = set(MIXED)
+    found: dict[str, list[RetrievalHit]] = {}
+    with (shared_data / "medquad" / "corpus.jsonl").open() as corpus:
+        for line in corpus:
+            row = json.loads(line)
+            if row["id"] in wanted:
+                found[row["id"]] = _chunk_hits(row)
+    assert found.keys() == wanted
+    return found
+
+
+@pytest.fixture(scope="module")
+def engine(embedder: Embedder) -> ExtractiveEngine:
+    return ExtractiveEngine(embedder)
+
+
+@pytest.fixture
+def mixed_sources(chunks: dict[str, list[RetrievalHit]]) -> list[RetrievalHit]:
+    return [chunks[key][0] for key in MIXED]
+
+
+async def _answer(engine: ExtractiveEngine, question: str, sources: list[RetrievalHit]) -> str:
+    return "".join([delta async for delta in engine.stream(question, sources)])
+
+
+@pytest.mark.parametrize("question", IN_SCOPE)
+async def test_every_sentence_is_quoted_verbatim_from_the_source_it_cites(
+    engine: ExtractiveEngine, mixed_sources: list[RetrievalHit], question: str
+) -> None:
+    text = await _answer(engine, question, mixed_sources)
+
+    cited = CITED_SENTENCE.findall(text)
+    assert cited, text
+    assert "".join(m.group(0) for m in CITED_SENTENCE.finditer(text)) == text
+    for sentence, n in cited:
+        assert 1 <= int(n) <= len(mixed_sources)
+        assert sentence.strip() in mixed_sources[int(n) - 1].passage
+
+
+async def test_a_symptoms_question_cites_the_symptoms_passage_among_distractors(
+    engine: ExtractiveEngine, mixed_sources: list[RetrievalHit]
+) -> None:
+    answer = engine.compose("What are the symptoms of shingles?", mixed_sources)
+
+    assert MIXED.index(SHINGLES_SYMPTOMS) + 1 in answer.citations
+    assert "[2]" not in answer.text and "[5]" not in answer.text  # the gout passages
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+async def test_an_off_topic_question_gets_the_no_answer_sentence_and_no_citation(
+    engine: ExtractiveEngine, mixed_sources: list[RetrievalHit], question: str
+) -> None:
+    text = await _answer(engine, question, mixed_sources)
+
+    assert text == NO_ANSWER
+    assert not re.search(r"\[\d+\]", text)
+
+
+async def test_no_sources_yield_the_no_answer_sentence(engine: ExtractiveEngine) -> None:
+    assert await _answer(engine, "What are the symptoms of shingles?", []) == NO_ANSWER
+
+
+async def test_no_sentence_is_quoted_twice_or_nearly_twice(
+    embedder: Embedder, chunks: dict[str, list[RetrievalHit]]
+) -> None:
+    # The "Key Points" list restates the sentences below it, and consecutive chunks share a
+    # sentence: the same statements reach the engine up to three times. With no relevance
+    # floor or margin every sentence competes, so only MMR keeps the repeats out.
+    engine = ExtractiveEngine(embedder, min_relevance=0.0, relevance_margin=2.0)
+    first, second = chunks[LEUKEMIA_KEY_POINTS][:2]
+    sources = [first, second, first]
+    answer = engine.compose(
+        "What is adult acute lymphoblastic leukemia and what does it do?", sources
+    )
+
+    quoted = [quote.sentence.text for quote in answer.quotes]
+    assert len(quoted) == engine.max_sentences
+    assert len({" ".join(q.casefold().split()) for q in quoted}) == len(quoted)
+    vectors = embedder.encode_documents(quoted)
+    similarity = vectors @ vectors.T
+    assert similarity[np.triu_indices(len(quoted), k=1)].max() < DUPLICATE_COSINE
+
+
+async def test_streamed_deltas_are_words_that_concatenate_to_the_answer(
+    engine: ExtractiveEngine, mixed_sources: list[RetrievalHit]
+) -> None:
+    question = "What are the signs of gout?"
+    deltas = [delta async for delta in engine.stream(question, mixed_sources)]
+
+    assert "".join(deltas) == engine.compose(question, mixed_sources).text
+    assert len(deltas) > 10
+    assert all(re.fullmatch(r"\S+\s*", delta) for delta in deltas)
+
+
+async def test_an_answer_quotes_at_most_max_sentences(
+    embedder: Embedder, mixed_sources: list[RetrievalHit]
+) -> None:
+    short = ExtractiveEngine(embedder, max_sentences=2)
+
+    text = await _answer(short, "What is adult acute lymphoblastic leukemia?", mixed_sources)
+
+    assert 1 <= len(re.findall(r" \[\d+\]", text)) <= 2
+
+
+async def test_the_event_loop_keeps_running_while_an_answer_is_composed(
+    engine: ExtractiveEngine, mixed_sources: list[RetrievalHit]
+) -> None:
+    ticks = 0
+    composing = True
+
+    async def tick() -> None:
+        nonlocal ticks
+        while composing:
+            ticks += 1
+            await anyio.sleep(0.001)
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(tick)
+        started = time.perf_counter()
+        stream: AsyncIterator[str] = engine.stream("What are the signs of gout?", mixed_sources)
+        await anext(stream)  # the first delta comes once selection is done
+        elapsed = time.perf_counter() - started
+        composing = False
+
+    assert ticks >= 3, f"{ticks} ticks in {elapsed * 1000:.0f} ms"
+
+
+def test_mmr_drops_near_duplicates_and_prefers_novel_items() -> None:
+    a = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    a_again = np.array([0.999, 0.045, 0.0], dtype=np.float32)
+    b = np.array([0.6, 0.8, 0.0], dtype=np.float32)
+    vectors = np.stack([a, a_again, b])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    relevance = np.array([0.9, 0.89, 0.7], dtype=np.float32)
+
+    assert mmr_select(relevance, vectors, k=3, mmr_lambda=0.7, duplicate_cosine=0.9) == [0, 2]
+    ineligible = np.array([0.9, -np.inf, 0.7], dtype=np.float32)
+    assert mmr_select(ineligible, vectors, k=1, mmr_lambda=0.7, duplicate_cosine=0.9) == [0]
+
+
+def _chunk_hits(row: dict[str, str]) -> list[RetrievalHit]:
+    """Cut a corpus answer as the MedQuAD loader and chunker do; one hit per chunk."""
+    answer = normalise_answer(row["answer"])
+    section = SourceSection(key=row["id"], title=row["question"], start=0, end=len(answer))
+    doc = SourceDocument(
+        id=f"medquad:{row['document_id']}",
+        source="medquad",
+        source_name=row["source"],
+        collection=CONSUMER_HEALTH,
+        title=row["title"],
+        url=row["url"],
+        licence="CC BY 4.0",
+        attribution="MedQuAD, Asma Ben Abacha and Dina Demner-Fushman, NLM",
+        version="1",
+        text=answer,
+        sections=(section,),
+    )
+    return [
+        RetrievalHit(
+            score=0.0,
+            document_id=doc.id,
+            section_key=chunk.section_key,
+            title=doc.title,
+            section=section.title,
+            source=doc.source,
+            source_name=doc.source_name,
+            collection=doc.collection,
+            url=doc.url,
+            passage=chunk.text,
+            start=chunk.start,
+            end=chunk.end,
+        )
+        for chunk in chunk_document(doc)
+    ]
