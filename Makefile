@@ -16,7 +16,10 @@ ifneq ($(wildcard $(SHARED_DATA)),)
 export LUMEN_SEED_DIR ?= $(SHARED_DATA)
 endif
 
-.PHONY: help install run test lint bench format clean-data
+FRONTEND_SOURCES := $(shell find frontend/app frontend/components frontend/lib frontend/public -type f 2>/dev/null) frontend/package-lock.json frontend/next.config.mjs frontend/tailwind.config.ts
+FRONTEND_OUT := frontend/out/index.html
+
+.PHONY: help install run test lint bench format e2e screenshot frontend openapi
 
 help:
 	@echo "make run    install, migrate, build the web app, load the knowledge base, serve on :8000"
@@ -47,12 +50,40 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check backend tests bench
 	$(BIN)/mypy
 
-test: $(STAMP) $(LLM_STAMP) lint
+test: $(STAMP) $(LLM_STAMP) lint openapi-check
 	$(BIN)/pytest -q -ra
+	$(MAKE) e2e
 
-run: $(STAMP)
+run: $(STAMP) $(FRONTEND_OUT)
 	$(BIN)/lumen migrate
 	$(BIN)/lumen serve
+
+# The web app: a static export that the backend serves on the same origin.
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+$(FRONTEND_OUT): frontend/node_modules/.package-lock.json $(FRONTEND_SOURCES)
+	cd frontend && npm run build
+frontend: $(FRONTEND_OUT)
+
+# The typed API client is generated from the backend's OpenAPI schema; CI fails on drift.
+openapi: $(STAMP) frontend/node_modules/.package-lock.json
+	$(BIN)/python -m lumen.openapi frontend/lib/api/openapi.json
+	cd frontend && npm run gen:api
+openapi-check: $(STAMP) frontend/node_modules/.package-lock.json
+	$(BIN)/python -m lumen.openapi --check frontend/lib/api/openapi.json
+
+# Browser tests in Debian's Chromium (installed when missing: CI machines start bare).
+/usr/bin/chromium:
+	apt-get update -qq && apt-get install -y -qq chromium
+e2e/node_modules/.package-lock.json: e2e/package-lock.json
+	cd e2e && npm ci --no-audit --no-fund --loglevel=error
+e2e: $(STAMP) $(FRONTEND_OUT) /usr/bin/chromium e2e/node_modules/.package-lock.json
+	cd frontend && npm run lint && npx tsc --noEmit
+	cd e2e && npx tsc --noEmit && ./run.sh
+
+# Refresh the README's screenshot from the browser suite's artifacts.
+screenshot: e2e
+	cp e2e/artifacts/chat-answer.png docs/screenshot-chat.png
 
 bench: $(STAMP) $(LLM_STAMP)
 	$(BIN)/python -m bench.run

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import make_asgi_app
 
 from lumen.chat.endpoints import router as chat_router
+from lumen.drugs.endpoints import router as drugs_router
 from lumen.jobs.endpoints import router as jobs_router
 from lumen.knowledge.endpoints import router as knowledge_router
 from lumen.knowledge.tasks import schedule_seeding
@@ -77,6 +78,7 @@ def create_app(
     app.include_router(health_router)
     app.include_router(chat_router)
     app.include_router(knowledge_router)
+    app.include_router(drugs_router)
     app.include_router(jobs_router)
     app.mount("/metrics", make_asgi_app())
     if FRONTEND_DIR.is_dir():

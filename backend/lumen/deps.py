@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 
 from lumen.chat.service import ChatService
+from lumen.knowledge.documents import DocumentService
 from lumen.runtime import Runtime
 
 # Until accounts arrive, the owner of conversations is an anonymous per-browser id kept in this
@@ -55,3 +56,11 @@ def current_owner(request: Request, response: Response) -> str:
 
 
 CurrentOwner = Annotated[str, Depends(current_owner)]
+
+
+def get_documents(runtime: RuntimeDep) -> DocumentService:
+    """Read access to indexed source documents."""
+    return DocumentService(runtime.db)
+
+
+DocumentsDep = Annotated[DocumentService, Depends(get_documents)]

@@ -7,12 +7,10 @@ from typing import Annotated, Literal
 import anyio
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlmodel import col, select
 
-from lumen.deps import RuntimeDep
-from lumen.knowledge.models import Document, DocumentSection
+from lumen.deps import DocumentsDep, RuntimeDep
 from lumen.knowledge.schemas import COLLECTIONS, RetrievalHit
-from lumen.problems import InvalidInput, NotFound
+from lumen.problems import InvalidInput
 
 router = APIRouter(prefix="/api/v1", tags=["knowledge"])
 
@@ -76,19 +74,11 @@ async def search(
 
 
 @router.get("/documents/{document_id}")
-async def get_document(document_id: str, runtime: RuntimeDep) -> DocumentOut:
-    """A source document (``medquad:<id>`` or ``spl:<set id>``) with its sections. 404 if
-    unknown or not completely indexed."""
-    async with runtime.db.async_session() as session:
-        document = await session.get(Document, document_id)
-        if document is None or document.status != "indexed":
-            raise NotFound(f"No document {document_id}.")
-        result = await session.exec(
-            select(DocumentSection)
-            .where(DocumentSection.document_id == document_id)
-            .order_by(col(DocumentSection.position))
-        )
-        sections = result.all()
+async def get_document(document_id: str, documents: DocumentsDep) -> DocumentOut:
+    """A source document (``medquad:<id>`` or ``spl:<set id>``) with its sections and full
+    text; section and citation offsets index into ``text``. 404 if unknown or not completely
+    indexed."""
+    document, sections = await documents.document(document_id)
     return DocumentOut(
         **document.model_dump(exclude={"text", "chunk_count", "status", "updated_at"}),
         sections=[

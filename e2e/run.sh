@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Browser tests against a real Lumen: builds nothing itself (make does), loads a small real
+# index (the 5 SPL labels and two MedQuAD folders), serves it, runs Playwright in Debian's
+# Chromium, restarts the backend and checks that conversations survive the restart.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(cd .. && pwd)
+BIN="$ROOT/.venv/bin"
+SEED_DIR=${LUMEN_SEED_DIR:?LUMEN_SEED_DIR must name the data folder (shared/data)}
+PORT=${LUMEN_E2E_PORT:-8765}
+export LUMEN_DATA_DIR="$ROOT/e2e/.var"
+export LUMEN_E2E_URL="http://127.0.0.1:$PORT"
+export LUMEN_LOG_LEVEL=WARNING
+mkdir -p artifacts
+
+if [ ! -f "$LUMEN_DATA_DIR/.seeded" ]; then
+  rm -rf "$LUMEN_DATA_DIR" && mkdir -p "$LUMEN_DATA_DIR"
+  slice="$LUMEN_DATA_DIR/medquad-slice"
+  "$BIN/python" - "$SEED_DIR/medquad/MedQuAD-master.zip" "$slice" <<'PY'
+import sys, zipfile
+folders = ("7_SeniorHealth_QA/", "8_NHLBI_QA_XML/")
+with zipfile.ZipFile(sys.argv[1]) as archive:
+    for name in archive.namelist():
+        if any(f in name for f in folders):
+            archive.extract(name, sys.argv[2])
+PY
+  "$BIN/lumen" ingest spl "$SEED_DIR/drug_labels/spl"
+  "$BIN/lumen" ingest medquad "$slice"
+  touch "$LUMEN_DATA_DIR/.seeded"
+fi
+
+server_pid=""
+start_server() {
+  "$BIN/lumen" serve --no-seed --port "$PORT" > artifacts/server.log 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 240); do
+    curl -sf "$LUMEN_E2E_URL/readyz" > /dev/null && return 0
+    kill -0 "$server_pid" 2> /dev/null || { cat artifacts/server.log; return 1; }
+    sleep 0.5
+  done
+  echo "the backend did not become ready" >&2
+  return 1
+}
+stop_server() { [ -n "$server_pid" ] && kill "$server_pid" 2> /dev/null && wait "$server_pid" || true; }
+trap stop_server EXIT
+
+start_server
+npx playwright test --grep-invert @after-restart
+stop_server
+start_server
+npx playwright test --grep @after-restart

@@ -1,0 +1,45 @@
+/**
+ * The API's shapes under the names the UI uses. Schema names follow the backend's models
+ * (lumen/chat/schemas.py …): when the generated openapi.json renames one, this is the only
+ * file to change.
+ */
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
+
+export type Conversation = Schemas["ConversationOut"];
+export type ConversationDetail = Schemas["ConversationDetail"];
+export type Message = Schemas["MessageOut"];
+export type Source = Schemas["SourceOut"];
+export type SourceDocument = Schemas["DocumentOut"];
+export type DrugSummary = Schemas["DrugSummary"];
+export type DrugLabel = Schemas["DrugLabelOut"];
+export type DrugSection = Schemas["DrugSectionOut"];
+export type Job = Schemas["JobOut"];
+export type MessageStatus = Message["status"];
+export type AnswerKind = Message["kind"];
+
+/** RFC 9457 problem details, as every API error and the SSE `error` event carry them. */
+export type ProblemFields = { status: number; title: string; detail: string };
+
+// The SSE events of one answer (DESIGN.md, "SSE contract"). OpenAPI cannot describe a
+// stream's events, so they are declared here; field names match lumen/chat/schemas.py.
+export type MetaEvent = {
+  conversation_id: string;
+  message_id: string;
+  kind: AnswerKind;
+  engine: string;
+  sources: Source[];
+};
+export type TokenEvent = { text: string };
+export type DoneEvent = {
+  message_id: string;
+  citations: number[];
+  disclaimer: string;
+  timings_ms: { retrieval: number; first_token: number; total: number };
+};
+export type AnswerEvent =
+  | { event: "meta"; data: MetaEvent }
+  | { event: "token"; data: TokenEvent }
+  | { event: "done"; data: DoneEvent }
+  | { event: "error"; data: ProblemFields };

@@ -1,0 +1,41 @@
+"""Drug information: label search by brand or generic name, a label with its sections."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+
+@pytest.fixture
+def client(live_server) -> httpx.Client:  # type: ignore[no-untyped-def]
+    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+        yield http
+
+
+@pytest.mark.parametrize("query", ["lipitor", "ATORVASTATIN"])
+def test_labels_are_found_by_brand_or_generic_name(client: httpx.Client, query: str) -> None:
+    items = client.get("/api/v1/drugs", params={"q": query}).json()["items"]
+    assert len(items) == 2, "the original label and the repackager's"
+    assert all("atorvastatin" in (i["generic_name"] or "").lower() for i in items)
+    assert len({i["set_id"] for i in items}) == 2
+
+
+def test_an_unknown_drug_finds_nothing(client: httpx.Client) -> None:
+    assert client.get("/api/v1/drugs", params={"q": "notadrugname"}).json()["items"] == []
+
+
+def test_a_label_has_its_sections_with_loinc_names_and_text(client: httpx.Client) -> None:
+    humira = client.get("/api/v1/drugs", params={"q": "humira"}).json()["items"][0]
+    label = client.get(f"/api/v1/drugs/{humira['set_id']}").json()
+    names = [(s["name"] or "").lower() for s in label["sections"]]
+    assert "boxed warning" in names and "indications and usage" in names
+    boxed = next(s for s in label["sections"] if s["code"] == "34066-1")
+    assert "infection" in boxed["text"].lower()
+    assert label["url"].startswith("https://dailymed.nlm.nih.gov/")
+    assert label["licence"] and label["attribution"]
+
+
+def test_an_unknown_set_id_is_404_problem_json(client: httpx.Client) -> None:
+    response = client.get("/api/v1/drugs/00000000-0000-0000-0000-000000000000")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
