@@ -115,7 +115,9 @@ async def sequential(url: str, questions: list[str]) -> dict[str, float]:
     }
 
 
-async def concurrent(url: str, questions: list[str], clients: int, seconds: float) -> dict[str, Any]:
+async def concurrent(
+    url: str, questions: list[str], clients: int, seconds: float
+) -> dict[str, Any]:
     deadline = time.monotonic() + seconds
     firsts: list[float] = []
     errors = 0

@@ -29,8 +29,12 @@ def run_json(args: list[str], env: dict[str, str] | None = None) -> dict[str, An
     """Run a benchmark module in a subprocess and parse its last stdout line as JSON."""
     print("$", " ".join(args), flush=True)
     out = subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env={**os.environ, **(env or {})},
-        check=True, stdout=subprocess.PIPE, text=True,
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
     ).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
@@ -74,8 +78,9 @@ class fake_llm:  # noqa: N801  (used as a context manager)
         self._server.stop()
 
 
-def render(ingest: dict[str, Any], retrieval: dict[str, Any], triage: dict[str, Any],
-           http: dict[str, Any]) -> str:
+def render(
+    ingest: dict[str, Any], retrieval: dict[str, Any], triage: dict[str, Any], http: dict[str, Any]
+) -> str:
     q = retrieval["quality"]
     lat = retrieval["latency"]
     ratio = ingest["pipeline_chunks_per_s"] / ingest["encode_only_chunks_per_s"]
@@ -97,9 +102,14 @@ def render(ingest: dict[str, Any], retrieval: dict[str, Any], triage: dict[str, 
         "",
         "| retrieval | recall@5 | MRR@10 |",
         "| --- | --- | --- |",
-        *(f"| {name} | {q[mode]['recall@5']:.3f} | {q[mode]['mrr@10']:.3f} |"
-          for name, mode in (("BM25 only", "sparse"), ("dense only", "dense"),
-                             ("hybrid (RRF k=60)", "hybrid"))),
+        *(
+            f"| {name} | {q[mode]['recall@5']:.3f} | {q[mode]['mrr@10']:.3f} |"
+            for name, mode in (
+                ("BM25 only", "sparse"),
+                ("dense only", "dense"),
+                ("hybrid (RRF k=60)", "hybrid"),
+            )
+        ),
         "",
         "## 2. Ingestion of full MedQuAD — `python -m bench.ingest`",
         "",

@@ -21,7 +21,11 @@ def _lumen(data_dir: Path, *args: str, timeout: float = 300) -> subprocess.Compl
     env = {**os.environ, "LUMEN_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
     return subprocess.run(
         [sys.executable, "-m", "lumen.cli", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -58,7 +62,10 @@ def test_ingest_while_the_server_holds_the_index_runs_on_the_server(
     env = {**os.environ, "LUMEN_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
     server = subprocess.Popen(
         [sys.executable, "-m", "lumen.cli", "serve", "--no-seed", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:

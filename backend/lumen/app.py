@@ -52,7 +52,11 @@ def create_app(
         owned = runtime is None
         if owned:
             await anyio.to_thread.run_sync(upgrade_to_head, settings.sqlalchemy_url)
-        active = runtime or await anyio.to_thread.run_sync(build_server, settings)
+        active = (
+            runtime
+            if runtime is not None
+            else await anyio.to_thread.run_sync(build_server, settings)
+        )
         app.state.runtime = active
         app.state.operator_token = secrets.token_urlsafe(32)
         server_file = _write_server_file(settings, app.state.operator_token)

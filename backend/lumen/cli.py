@@ -54,12 +54,15 @@ def serve(
         console.print(f"\n[bold green]Lumen is serving on {url}[/]")
         console.print(f"Progress of knowledge-base loading: curl -s {url}/readyz")
         console.print("Stream a cited answer:")
+        conversations = f"{url}/api/v1/conversations"
+        json_header = "-H 'Content-Type: application/json'"
+        read_id = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"id\"])'"
+        question = '{"content": "What are the symptoms of high blood pressure?"}'
         console.print(
-            f"  id=$(curl -s -X POST {url}/api/v1/conversations -H 'Content-Type: application/json'"
-            " -d '{}' -c /tmp/lumen.cookies | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"id\"])')\n"
-            f"  curl -N -b /tmp/lumen.cookies -H 'Accept: text/event-stream' -H 'Content-Type: application/json' \\\n"
-            f'    -d \'{{"content": "What are the symptoms of high blood pressure?"}}\' '
-            f"{url}/api/v1/conversations/$id/messages\n",
+            f"  id=$(curl -s -c /tmp/lumen.cookies -X POST {conversations} {json_header} "
+            f"-d '{{}}' | {read_id})\n"
+            f"  curl -N -b /tmp/lumen.cookies -H 'Accept: text/event-stream' {json_header} \\\n"
+            f"    -d '{question}' {conversations}/$id/messages\n",
             soft_wrap=True,
             highlight=False,
         )

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
-from contextlib import aclosing
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 
 import anyio
@@ -230,7 +230,9 @@ class ChatService:
             yield ErrorEvent(
                 status=502,
                 title="Answer interrupted",
-                detail="The language model stopped answering. The partial answer is kept as failed.",
+                detail=(
+                    "The language model stopped answering. The partial answer is kept as failed."
+                ),
             )
         finally:
             citations = valid_citations(answer.text, len(sources))
@@ -356,9 +358,9 @@ class ChatService:
     def _message_out(self, message: Message) -> MessageOut:
         return MessageOut(
             id=message.id,
-            role=message.role,  # type: ignore[arg-type]
-            kind=message.kind,  # type: ignore[arg-type]
-            status=message.status,  # type: ignore[arg-type]
+            role=message.role,
+            kind=message.kind,
+            status=message.status,
             content=self._open(message),
             engine=message.engine,
             sources=[SourceOut.model_validate(s) for s in message.sources],

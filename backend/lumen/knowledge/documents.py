@@ -57,6 +57,8 @@ class DocumentService:
             )
         async with self._db.async_session() as session:
             rows = (
-                await session.exec(statement.order_by(col(Document.title)).limit(LABEL_SEARCH_LIMIT))
+                await session.exec(
+                    statement.order_by(col(Document.title)).limit(LABEL_SEARCH_LIMIT)
+                )
             ).all()
         return sorted(rows, key=lambda d: not (d.brand_name or "").lower().startswith(needle))

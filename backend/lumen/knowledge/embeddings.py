@@ -44,7 +44,7 @@ class Embedder:
     @property
     def max_seq_length(self) -> int:
         """Word pieces past which the model truncates its input."""
-        return int(self._model.max_seq_length)
+        return int(self._model.max_seq_length or 256)
 
     def encode_documents(
         self, texts: Sequence[str], batch_size: int | None = None

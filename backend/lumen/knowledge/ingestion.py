@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlmodel import delete, select
+from sqlmodel import col, delete, select
 
 from lumen.db import Database
 from lumen.knowledge.chunking import chunk_document
@@ -127,7 +127,9 @@ class Ingestor:
 
         with self._db.session() as session:
             for doc, doc_chunks in batch:
-                session.exec(delete(DocumentSection).where(DocumentSection.document_id == doc.id))  # type: ignore[call-overload]
+                session.exec(
+                    delete(DocumentSection).where(col(DocumentSection.document_id) == doc.id)
+                )
                 session.merge(_document_row(doc, len(doc_chunks), status="indexed"))
                 session.add_all(_section_rows(doc))
             session.commit()

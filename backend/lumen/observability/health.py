@@ -34,7 +34,7 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
     ok = True
     try:
         async with runtime.db.async_session() as session:
-            await session.exec(select(text("1")))  # type: ignore[call-overload]
+            await session.exec(select(text("1")))
             documents = (
                 await session.exec(
                     select(func.count()).select_from(Document).where(Document.status == "indexed")

@@ -9,7 +9,7 @@ the LLM for a cooldown instead of each waiting for a timeout.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 
 from lumen.chat.engines.base import AnswerEngine, EngineUnavailable
 from lumen.chat.engines.breaker import CircuitBreaker
@@ -36,7 +36,7 @@ class ResilientEngine:
 
     async def start(
         self, question: str, sources: Sequence[RetrievalHit]
-    ) -> tuple[str, AsyncIterator[str]]:
+    ) -> tuple[str, AsyncGenerator[str, None]]:
         """``(engine name, text deltas)`` for the answer; ``sources[i]`` is cited as ``[i + 1]``.
 
         The primary's first delta has already arrived when this returns, so the caller can
