@@ -256,7 +256,9 @@ def sweep_scoring(cases: Cases, threshold: float) -> None:
     """Quotes per answer and the share taken from the gold passage, per rank penalty and
     relevance margin. Other passages may answer too (a GHR and a GARD page on one disease),
     so the gold share is a lower bound on precision."""
-    print("rank penalty  margin  quotes/answer  quotes from gold  best quote from gold")
+    print(
+        "rank penalty  margin  quotes/answer  one-quote answers  quotes from gold  best from gold"
+    )
     for penalty in (0.0, 0.03, 0.05):
         for margin in (0.05, 0.10, 0.15, 0.20, 2.0):
             engine = ExtractiveEngine(
@@ -265,19 +267,21 @@ def sweep_scoring(cases: Cases, threshold: float) -> None:
                 relevance_margin=margin,
                 rank_penalty=penalty,
             )
-            quoted = from_gold = best_gold = answers = 0
+            quoted = from_gold = best_gold = answers = single = 0
             for (question, sources), gold in zip(cases.in_domain, cases.gold, strict=True):
                 quotes = engine.compose(question, sources).quotes
                 if not quotes:
                     continue
                 answers += 1
                 quoted += len(quotes)
+                single += len(quotes) == 1
                 from_gold += sum(sources[q.source].section_key == gold for q in quotes)
                 best = max(quotes, key=lambda q: q.relevance - penalty * q.source)
                 best_gold += sources[best.source].section_key == gold
             print(
                 f"{penalty:12.2f}  {margin:6.2f}  {quoted / answers:13.2f}  "
-                f"{from_gold / quoted:16.1%}  {best_gold / answers:20.1%}"
+                f"{single / answers:17.1%}  {from_gold / quoted:16.1%}  "
+                f"{best_gold / answers:14.1%}"
             )
 
 

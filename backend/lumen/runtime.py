@@ -91,7 +91,7 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Runtim
     runtime = build_knowledge(settings, embedder)
     runtime.keys = load_key_ring(settings)
     runtime.triage = Triage(runtime.embedder)
-    extractive = ExtractiveEngine(runtime.embedder)
+    extractive = ExtractiveEngine(runtime.embedder, bm25=runtime.bm25)
     engines: EngineStarter = DirectEngine(extractive)
     if settings.llm_base_url:
         runtime.llm = OpenAICompatEngine(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import anyio
@@ -176,8 +176,11 @@ async def test_the_event_loop_keeps_running_while_an_answer_is_composed(
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(tick)
         started = time.perf_counter()
-        stream: AsyncIterator[str] = engine.stream("What are the signs of gout?", mixed_sources)
+        stream: AsyncGenerator[str, None] = engine.stream(
+            "What are the signs of gout?", mixed_sources
+        )
         await anext(stream)  # the first delta comes once selection is done
+        await stream.aclose()
         elapsed = time.perf_counter() - started
         composing = False
 
