@@ -66,16 +66,17 @@ def main(reuse: bool) -> None:
 
 
 class fake_llm:  # noqa: N801  (used as a context manager)
-    """The tests' chat-completions server in 'answer at once' mode, in a subprocess."""
+    """The tests' chat-completions server, streaming its whole answer at once, on loopback."""
 
     def __enter__(self) -> str:
-        from tests.chat.fake_llm import start_fake_llm_server
+        from tests.chat.fake_llm import FakeLLMServer
 
-        self._server = start_fake_llm_server(mode="immediate")
-        return str(self._server.base_url)
+        self._server = FakeLLMServer()
+        self._server.start()
+        return self._server.base_url
 
     def __exit__(self, *_exc: object) -> None:
-        self._server.stop()
+        self._server.close()
 
 
 def render(
