@@ -12,57 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def lumen_server(data_dir: Path, extra_env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    """Run ``lumen serve`` on a free port; yield ``(base_url, pid)``."""
-    port = free_port()
-    env = {**os.environ, "LUMEN_DATA_DIR": str(data_dir), "LUMEN_LOG_LEVEL": "WARNING"}
-    env.update(extra_env or {})
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lumen.cli", "serve", "--no-seed", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            raise RuntimeError("lumen serve did not become ready")
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(30)
+from tests.servers import lumen_serve
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -151,12 +108,12 @@ async def concurrent(
 
 def main(data_dir: Path, questions: list[str], llm_url: str | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    with lumen_server(data_dir) as (url, pid):
+    with lumen_serve(data_dir) as (url, pid):
         out["extractive"] = asyncio.run(sequential(url, questions))
         out["concurrent"] = asyncio.run(concurrent(url, questions, clients=50, seconds=60))
         out["serve_peak_rss_mb"] = peak_rss_mb(pid)
     if llm_url:
-        with lumen_server(data_dir, {"LUMEN_LLM_BASE_URL": llm_url}) as (url, _pid):
+        with lumen_serve(data_dir, {"LUMEN_LLM_BASE_URL": llm_url}) as (url, _pid):
             out["llm_immediate"] = asyncio.run(sequential(url, questions))
     return out
 

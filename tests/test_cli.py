@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.servers import lumen_serve
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,29 +56,7 @@ def test_ingest_while_the_server_holds_the_index_runs_on_the_server(
     tmp_path: Path, labels: Path
 ) -> None:
     data_dir = tmp_path / "var"
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "LUMEN_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "lumen.cli", "serve", "--no-seed", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("lumen serve did not become ready")
-
+    with lumen_serve(data_dir) as (url, _pid):
         result = _lumen(data_dir, "ingest", "spl", str(labels))
         assert result.returncode == 0, result.stderr
         assert "holds the index" in result.stderr and "job succeeded" in result.stderr
@@ -87,6 +65,3 @@ def test_ingest_while_the_server_holds_the_index_runs_on_the_server(
 
         refused = httpx.post(f"{url}/api/v1/jobs", json={"kind": "ingest_spl", "source": "/"})
         assert refused.status_code == 403, "no job without the operator token"
-    finally:
-        server.terminate()
-        server.wait(30)
