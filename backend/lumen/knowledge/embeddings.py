@@ -53,18 +53,27 @@ class Embedder:
 
         ``batch_size`` overrides the instance's: texts are sorted by length and each batch is
         padded to its longest, so small batches waste less on short texts of mixed lengths.
+        The lock is taken per batch, not per call: a query arriving during a bulk load waits
+        for one batch (about a second), not for the whole call.
         """
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        with self._lock:
-            vectors = self._model.encode(
-                list(texts),
-                batch_size=batch_size or self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return np.asarray(vectors, dtype=np.float32)
+        size = batch_size or self.batch_size
+        # Longest first, as sentence-transformers sorts inside one call.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        vectors = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        for start in range(0, len(order), size):
+            batch = order[start : start + size]
+            with self._lock:
+                encoded = self._model.encode(
+                    [texts[i] for i in batch],
+                    batch_size=size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            vectors[batch] = encoded
+        return vectors
 
     def encode_query(self, text: str) -> npt.NDArray[np.float32]:
         """Encode one query: shape ``(384,)``, float32, unit length, read-only.

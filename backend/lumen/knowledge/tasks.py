@@ -4,6 +4,7 @@ first-run seeding plan."""
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from sqlmodel import select
 
 from lumen.jobs.models import Job
 from lumen.jobs.worker import JobWorker, ProgressReporter, Task
+from lumen.knowledge.ingestion import IngestReport
 from lumen.knowledge.loaders.medquad import open_medquad
 from lumen.knowledge.loaders.spl import open_spl
 from lumen.settings import Settings
@@ -25,6 +27,8 @@ INGEST_SPL = "ingest_spl"
 # Past this many newly indexed chunks a job builds the HNSW index (``optimize``): below it,
 # Qdrant Edge's brute-force scan is already ~2 ms (docs/qdrant-edge.md).
 OPTIMIZE_AFTER_CHUNKS = 2000
+# How often a running ingestion job says how far it is in the server's output.
+PROGRESS_LOG_INTERVAL_S = 15.0
 
 
 def ingestion_tasks(runtime: Runtime) -> dict[str, Task]:
@@ -38,9 +42,22 @@ def ingestion_tasks(runtime: Runtime) -> dict[str, Task]:
         )
         total = loader.total
         report(0, total)
-        result = runtime.ingestor.ingest(
-            loader, on_progress=lambda _seen, _r: report(loader.processed, total)
-        )
+        last_log = time.monotonic()
+
+        def progress(_seen: int, partial: IngestReport) -> None:
+            nonlocal last_log
+            report(loader.processed, total)
+            if time.monotonic() - last_log >= PROGRESS_LOG_INTERVAL_S:
+                last_log = time.monotonic()
+                logger.info(
+                    "%s: %d of %d files read, %d chunks indexed",
+                    job.kind,
+                    loader.processed,
+                    total,
+                    partial.chunks_indexed,
+                )
+
+        result = runtime.ingestor.ingest(loader, on_progress=progress)
         if result.chunks_indexed >= OPTIMIZE_AFTER_CHUNKS:
             runtime.index.optimize()
         logger.info(
