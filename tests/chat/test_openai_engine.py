@@ -68,7 +68,7 @@ async def test_streamed_text_equals_the_scripted_text(
     assert request["stream"] is True
     assert request["model"] == MODEL
     assert request["max_tokens"] == 64
-    assert "[2] Common cold" in request["messages"][1]["content"]
+    assert "[2] Common cold" in request["messages"][0]["content"]
 
 
 async def test_a_server_dying_mid_stream_fails_after_the_text_it_sent(
