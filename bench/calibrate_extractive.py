@@ -27,12 +27,12 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from tests.medquad_rows import corpus_row_document
 
 from lumen.chat.engines.extractive import MAX_CANDIDATES, ExtractiveEngine, candidate_sentences
 from lumen.knowledge.chunking import chunk_document
 from lumen.knowledge.embeddings import Embedder
-from lumen.knowledge.loaders.medquad import normalise_answer
-from lumen.knowledge.schemas import CONSUMER_HEALTH, RetrievalHit, SourceDocument, SourceSection
+from lumen.knowledge.schemas import CONSUMER_HEALTH, RetrievalHit
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "medquad"
 SOURCES = 6
@@ -148,21 +148,7 @@ class CachingEmbedder(Embedder):
 
 def first_chunk(row: dict[str, str]) -> str:
     """The first passage that Lumen's loader and chunker make of a corpus answer."""
-    answer = normalise_answer(row["answer"])
-    section = SourceSection(key=row["id"], title=row["question"], start=0, end=len(answer))
-    doc = SourceDocument(
-        id=f"medquad:{row['document_id']}",
-        source="medquad",
-        source_name=row["source"],
-        collection=CONSUMER_HEALTH,
-        title=row["title"],
-        url=row["url"],
-        licence="CC BY 4.0",
-        attribution="MedQuAD",
-        version="1",
-        text=answer,
-        sections=(section,),
-    )
+    doc = corpus_row_document(row)
     return chunk_document(doc)[0].text
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+from httpx_sse import aconnect_sse
 from tests.servers import lumen_serve
 
 
@@ -36,21 +37,18 @@ async def ask(client: httpx.AsyncClient, question: str) -> tuple[float, float, b
     started = time.perf_counter()
     first: float | None = None
     ok = False
-    async with client.stream(
+    async with aconnect_sse(
+        client,
         "POST",
         f"/api/v1/conversations/{conversation}/messages",
         json={"content": question},
-        headers={"Accept": "text/event-stream"},
-    ) as response:
-        event = ""
-        async for line in response.aiter_lines():
-            if line.startswith("event:"):
-                event = line.split(":", 1)[1].strip()
-                if event == "token" and first is None:
-                    first = (time.perf_counter() - started) * 1000
-                ok = ok or event == "done"
-                if event == "error":
-                    return (first or 0.0, (time.perf_counter() - started) * 1000, False)
+    ) as source:
+        async for event in source.aiter_sse():
+            if event.event == "token" and first is None:
+                first = (time.perf_counter() - started) * 1000
+            elif event.event == "error":
+                break
+            ok = ok or event.event == "done"
     total = (time.perf_counter() - started) * 1000
     return (first if first is not None else total, total, ok)
 

@@ -6,7 +6,7 @@ const config: Config = {
   theme: {
     extend: {
       fontFamily: {
-        // System fonts only: the build must work offline (no next/font/google).
+        // System fonts only: the build must work offline (no web fonts fetched at build time).
         sans: [
           "system-ui",
           "-apple-system",

@@ -54,13 +54,6 @@ class InvalidInput(Problem):
     title = "Invalid input"
 
 
-class ServiceUnavailable(Problem):
-    """A dependency (index, database, LLM) cannot serve the request now."""
-
-    status = 503
-    title = "Service unavailable"
-
-
 def problem_response(status: int, title: str, detail: str, **extensions: Any) -> JSONResponse:
     """A problem+json response."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}

@@ -42,18 +42,17 @@ def llm_app(small_runtime, llm_server: FakeLLMServer) -> LiveServer:  # type: ig
         max_tokens=64,
         temperature=0.0,
     )
+    breaker = CircuitBreaker(cooldown_s=0.5)
     chat = ChatService(
         db=small_runtime.db,
         keys=small_runtime.keys,
         retriever=small_runtime.retriever,
         triage=small_runtime.triage,
-        engines=ResilientEngine(
-            engine, ExtractiveEngine(small_runtime.embedder), CircuitBreaker(cooldown_s=0.5)
-        ),
+        engines=ResilientEngine(engine, ExtractiveEngine(small_runtime.embedder), breaker),
         retrieval_k=4,
         max_message_chars=4000,
     )
-    runtime = dataclasses.replace(small_runtime, chat=chat, llm=engine)
+    runtime = dataclasses.replace(small_runtime, chat=chat, llm=engine, breaker=breaker)
     server = LiveServer(create_app(small_runtime.settings, runtime=runtime))
     yield server
     server.stop()
@@ -98,7 +97,8 @@ def test_a_dead_llm_server_hands_the_answer_to_the_extractive_engine(
         answer = stream_answer(client, conversation, "What are the side effects of Viagra?")
         assert answer.first("meta")["engine"] == "extractive-fallback"
         assert answer.names[-1] == "done" and answer.first("done")["citations"]
-        assert client.get("/readyz").json()["llm"]["state"] == "down"
+        llm = client.get("/readyz").json()["llm"]
+        assert llm["state"] == "down" and llm["breaker"]["state"] == "down"
     finally:
         llm_server.come_back()
     time.sleep(0.6)  # the breaker's cooldown

@@ -21,8 +21,8 @@ from lumen.chat.engines.extractive import (
 )
 from lumen.knowledge.chunking import chunk_document
 from lumen.knowledge.embeddings import Embedder
-from lumen.knowledge.loaders.medquad import normalise_answer
-from lumen.knowledge.schemas import CONSUMER_HEALTH, RetrievalHit, SourceDocument, SourceSection
+from lumen.knowledge.schemas import RetrievalHit
+from tests.medquad_rows import corpus_row_document
 
 SHINGLES_TREATMENT = "NINDS_0000148_Sec2"
 GOUT_SYMPTOMS = "NIHSeniorHealth_0000028_Sec3"
@@ -204,28 +204,14 @@ def test_mmr_drops_near_duplicates_and_prefers_novel_items() -> None:
 
 def _chunk_hits(row: dict[str, str]) -> list[RetrievalHit]:
     """Cut a corpus answer as the MedQuAD loader and chunker do; one hit per chunk."""
-    answer = normalise_answer(row["answer"])
-    section = SourceSection(key=row["id"], title=row["question"], start=0, end=len(answer))
-    doc = SourceDocument(
-        id=f"medquad:{row['document_id']}",
-        source="medquad",
-        source_name=row["source"],
-        collection=CONSUMER_HEALTH,
-        title=row["title"],
-        url=row["url"],
-        licence="CC BY 4.0",
-        attribution="MedQuAD, Asma Ben Abacha and Dina Demner-Fushman, NLM",
-        version="1",
-        text=answer,
-        sections=(section,),
-    )
+    doc = corpus_row_document(row)
     return [
         RetrievalHit(
             score=0.0,
             document_id=doc.id,
             section_key=chunk.section_key,
             title=doc.title,
-            section=section.title,
+            section=chunk.section_title,
             source=doc.source,
             source_name=doc.source_name,
             collection=doc.collection,

@@ -41,11 +41,6 @@ class Embedder:
         self._lock = threading.Lock()
         self.encode_query("warm-up")
 
-    @property
-    def max_seq_length(self) -> int:
-        """Word pieces past which the model truncates its input."""
-        return int(self._model.max_seq_length or 256)
-
     def encode_documents(
         self, texts: Sequence[str], batch_size: int | None = None
     ) -> npt.NDArray[np.float32]:

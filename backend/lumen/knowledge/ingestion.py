@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete
 
 from lumen.db import Database
 from lumen.knowledge.chunking import chunk_document
@@ -174,9 +174,3 @@ def _section_rows(doc: SourceDocument) -> list[DocumentSection]:
         )
         for position, section in enumerate(doc.sections)
     ]
-
-
-def indexed_document_count(db: Database) -> int:
-    """Number of documents whose every chunk is in the index."""
-    with db.session() as session:
-        return len(session.exec(select(Document.id).where(Document.status == "indexed")).all())

@@ -26,7 +26,7 @@ async def healthz() -> dict[str, str]:
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
     """Readiness: 200 when the database and the index answer, else 503.
 
-    Body: ``{status, database, index: {points}, knowledge: {documents}, llm: {state},
+    Body: ``{status, database, index: {points}, knowledge: {documents}, llm: {state, breaker},
     jobs: [{kind, status, done, total, unit}]}``. An LLM that is down does not make Lumen
     unready: answers degrade to the extractive engine.
     """
@@ -61,6 +61,12 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
         body["llm"] = {"state": "not configured", "engine": "extractive"}
     else:
         body["llm"] = {"state": await runtime.llm.probe(), "engine": "openai"}
+        if runtime.breaker is not None:
+            since = runtime.breaker.since
+            body["llm"]["breaker"] = {
+                "state": runtime.breaker.state,
+                "since": since.isoformat() if since else None,
+            }
     if not ok:
         body["status"] = "unready"
     return JSONResponse(body, status_code=200 if ok else 503)
