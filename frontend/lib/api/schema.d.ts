@@ -258,7 +258,7 @@ export interface paths {
          * Readyz
          * @description Readiness: 200 when the database and the index answer, else 503.
          *
-         *     Body: ``{status, database, index: {points}, knowledge: {documents}, llm: {state},
+         *     Body: ``{status, database, index: {points}, knowledge: {documents}, llm: {state, breaker},
          *     jobs: [{kind, status, done, total, unit}]}``. An LLM that is down does not make Lumen
          *     unready: answers degrade to the extractive engine.
          */
