@@ -86,7 +86,10 @@ def small_runtime(tmp_path_factory: pytest.TempPathFactory, shared_data: Path, e
     from lumen.settings import Settings
 
     data_dir = tmp_path_factory.mktemp("lumen-var")
-    settings = Settings(data_dir=data_dir)
+    # Many accounts register from 127.0.0.1 in one session; the limits have their own tests.
+    settings = Settings(
+        data_dir=data_dir, register_rate_limit="10000/hour", chat_rate_limit="10000/minute"
+    )
     upgrade_to_head(settings.sqlalchemy_url)
     runtime = build_server(settings, embedder)
     runtime.ingestor.ingest(open_spl(shared_data / "drug_labels" / "spl"))
@@ -139,3 +142,33 @@ def live_server(small_runtime):  # type: ignore[no-untyped-def]
     server = LiveServer(create_app(small_runtime.settings, runtime=small_runtime))
     yield server
     server.stop()
+
+
+@pytest.fixture
+def patient(live_server):  # type: ignore[no-untyped-def]
+    """A freshly registered, signed-in patient on ``live_server``."""
+    from tests.accounts import register
+
+    account = register(live_server.url)
+    yield account
+    account.client.close()
+
+
+@pytest.fixture
+def pharma(live_server, small_runtime):  # type: ignore[no-untyped-def]
+    """A signed-in pharma user (TOTP enrolled) on ``live_server``."""
+    from tests.accounts import staff
+
+    account = staff(live_server.url, small_runtime, "pharma")
+    yield account
+    account.client.close()
+
+
+@pytest.fixture
+def admin(live_server, small_runtime):  # type: ignore[no-untyped-def]
+    """A signed-in admin (TOTP enrolled) on ``live_server``."""
+    from tests.accounts import staff
+
+    account = staff(live_server.url, small_runtime, "admin")
+    yield account
+    account.client.close()

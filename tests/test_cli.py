@@ -60,8 +60,43 @@ def test_ingest_while_the_server_holds_the_index_runs_on_the_server(
         result = _lumen(data_dir, "ingest", "spl", str(labels))
         assert result.returncode == 0, result.stderr
         assert "holds the index" in result.stderr and "job succeeded" in result.stderr
-        hits = httpx.get(f"{url}/api/v1/search", params={"q": "cough", "k": 3}).json()["items"]
-        assert hits and hits[0]["source"] == "spl"
+        search = _lumen(data_dir, "search", "cough", "--k", "3", "--json")
+        assert search.returncode == 0, search.stderr
+        hits = json.loads(search.stdout)
+        assert hits and hits[0]["source"] == "spl", "search goes through the server too"
+        anonymous = httpx.get(f"{url}/api/v1/search", params={"q": "cough"})
+        assert anonymous.status_code == 401, "search needs a session, a token or the operator"
 
         refused = httpx.post(f"{url}/api/v1/jobs", json={"kind": "ingest_spl", "source": "/"})
         assert refused.status_code == 403, "no job without the operator token"
+
+
+def _lumen_input(data_dir: Path, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LUMEN_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "lumen.cli", *args],
+        cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_users_create_makes_the_first_admin_and_audit_verify_catches_tampering(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    create = ["users", "create", "--email", "Root@Example.org", "--role", "admin"]
+    weak = _lumen_input(tmp_path, "password1234\n", *create, "--password-stdin")
+    assert weak.returncode == 1 and "too common" in weak.stderr
+    made = _lumen_input(tmp_path, "violet-harbour-lantern-42\n", *create, "--password-stdin")
+    assert made.returncode == 0, made.stderr
+    assert "created admin root@example.org" in made.stderr
+    again = _lumen_input(tmp_path, "violet-harbour-lantern-42\n", *create, "--password-stdin")
+    assert again.returncode == 1 and "exists" in again.stderr
+
+    intact = _lumen(tmp_path, "audit", "verify")
+    assert intact.returncode == 0 and "intact: 1 entries" in intact.stderr
+    with sqlite3.connect(tmp_path / "lumen.db") as raw:
+        raw.execute("DROP TRIGGER audit_entries_no_update")
+        raw.execute("UPDATE audit_entries SET actor_role = 'patient' WHERE seq = 1")
+    broken = _lumen(tmp_path, "audit", "verify")
+    assert broken.returncode == 1 and "broken at entry 1" in broken.stderr

@@ -11,11 +11,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import make_asgi_app
+from starlette.middleware.sessions import SessionMiddleware
 
+from lumen.admin.endpoints import router as admin_router
+from lumen.audit.endpoints import router as audit_router
+from lumen.auth.account_endpoints import router as account_router
+from lumen.auth.endpoints import router as auth_router
+from lumen.auth.oidc import STATE_COOKIE, STATE_MAX_AGE_S
 from lumen.chat.endpoints import router as chat_router
+from lumen.deps import csrf_protect
 from lumen.drugs.endpoints import router as drugs_router
 from lumen.jobs.endpoints import router as jobs_router
 from lumen.knowledge.endpoints import router as knowledge_router
@@ -25,6 +32,7 @@ from lumen.observability.health import router as health_router
 from lumen.observability.logging import configure_logging, configure_sentry
 from lumen.problems import install_problem_handlers
 from lumen.runtime import Runtime, build_server
+from lumen.security.encryption import load_key_ring
 from lumen.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -77,9 +85,25 @@ def create_app(
         version="1",
         summary="Medical question answering with cited, streamed answers",
         lifespan=lifespan,
+        dependencies=[Depends(csrf_protect)],
     )
     install_problem_handlers(app)
+    if settings.oidc_issuer:
+        # authlib keeps the OIDC transaction (state, nonce, PKCE verifier) in this signed
+        # cookie; SameSite=Lax so that it returns with the provider's redirect.
+        app.add_middleware(
+            SessionMiddleware,
+            secret_key=load_key_ring(settings).derive(b"lumen/oidc-state").hex(),
+            session_cookie=STATE_COOKIE,
+            max_age=STATE_MAX_AGE_S,
+            same_site="lax",
+            https_only=settings.environment == "production",
+        )
     app.include_router(health_router)
+    app.include_router(auth_router)
+    app.include_router(account_router)
+    app.include_router(admin_router)
+    app.include_router(audit_router)
     app.include_router(chat_router)
     app.include_router(knowledge_router)
     app.include_router(drugs_router)

@@ -1,4 +1,4 @@
-"""The ``lumen`` command: serve, migrate, ingest, search, jobs."""
+"""The ``lumen`` command: serve, migrate, ingest, search, users, audit."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
 import httpx
 import typer
 from rich.console import Console
@@ -16,6 +17,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from lumen.app import SERVER_FILE, create_app
+from lumen.audit.service import AuditLog
+from lumen.auth.operator import OPERATOR_HEADER
+from lumen.auth.roles import Role
+from lumen.auth.sessions import MemorySessionStore, Sessions
+from lumen.auth.users import UserAdmin
+from lumen.db import Database
 from lumen.knowledge.index.edge import IndexLocked
 from lumen.knowledge.ingestion import IngestReport
 from lumen.knowledge.loaders.medquad import open_medquad
@@ -23,6 +30,7 @@ from lumen.knowledge.loaders.spl import open_spl
 from lumen.knowledge.schemas import LoadError, SourceDocument
 from lumen.knowledge.tasks import INGEST_MEDQUAD, INGEST_SPL, OPTIMIZE_AFTER_CHUNKS
 from lumen.migrate import upgrade_to_head
+from lumen.problems import Problem
 from lumen.runtime import Runtime, build_knowledge
 from lumen.settings import MEDQUAD_ARCHIVE_URL, get_settings
 
@@ -31,6 +39,10 @@ app = typer.Typer(
 )
 ingest_app = typer.Typer(help="Load a source into the knowledge base.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
+users_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+audit_app = typer.Typer(help="Check the audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 console = Console(stderr=True)
 
 
@@ -53,17 +65,9 @@ def serve(
     def banner() -> None:
         console.print(f"\n[bold green]Lumen is serving on {url}[/]")
         console.print(f"Progress of knowledge-base loading: curl -s {url}/readyz")
-        console.print("Stream a cited answer:")
-        conversations = f"{url}/api/v1/conversations"
-        json_header = "-H 'Content-Type: application/json'"
-        read_id = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"id\"])'"
-        question = '{"content": "What are the symptoms of high blood pressure?"}'
         console.print(
-            f"  id=$(curl -s -c /tmp/lumen.cookies -X POST {conversations} {json_header} "
-            f"-d '{{}}' | {read_id})\n"
-            f"  curl -N -b /tmp/lumen.cookies -H 'Accept: text/event-stream' {json_header} \\\n"
-            f"    -d '{question}' {conversations}/$id/messages\n",
-            soft_wrap=True,
+            f"Create an account at {url}/register, then ask in {url}/chat "
+            "(the first admin: lumen users create --email … --role admin)\n",
             highlight=False,
         )
 
@@ -113,7 +117,11 @@ def search(
         runtime = build_knowledge(settings)
     except IndexLocked:
         server = _running_server(settings.data_dir)
-        response = httpx.get(f"{server['url']}/api/v1/search", params={"q": question, "k": k})
+        response = httpx.get(
+            f"{server['url']}/api/v1/search",
+            params={"q": question, "k": k},
+            headers={OPERATOR_HEADER: server["operator_token"]},
+        )
         response.raise_for_status()
         hits: list[dict[str, Any]] = response.json()["items"]
     else:
@@ -133,6 +141,59 @@ def search(
             hit["passage"][:120].replace("\n", " ") + "…",
         )
     Console().print(table)
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="The account's e-mail address")],
+    role: Annotated[Role, typer.Option(help="patient, pharma or admin")] = Role.PATIENT,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input")
+    ] = False,
+) -> None:
+    """Create an active account (the first admin, say). The password is asked for, or read
+    from standard input with --password-stdin; it must meet the password policy. Pharma and
+    admin accounts enroll TOTP at their first sign-in. Exit 1 when refused."""
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    )
+    settings = get_settings()
+    upgrade_to_head(settings.sqlalchemy_url)
+    db = Database(settings)
+    admin = UserAdmin(db, Sessions(MemorySessionStore(), 1, 1), AuditLog(db), 1)
+
+    async def create() -> None:
+        try:
+            user = await admin.create(email, role, password)
+        finally:
+            await db.dispose()
+        console.print(f"created {user.role} {user.email} ({user.id})")
+
+    try:
+        anyio.run(create)
+    except Problem as exc:
+        console.print(f"[red]{exc.title}:[/] {exc.detail}")
+        raise typer.Exit(1) from exc
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exit 1 and name the first broken entry if any."""
+    settings = get_settings()
+    upgrade_to_head(settings.sqlalchemy_url)
+    db = Database(settings)
+    report = AuditLog(db).verify()
+    anyio.run(db.dispose)
+    if report.ok:
+        console.print(f"audit log intact: {report.entries_checked} entries")
+        return
+    console.print(
+        f"[red]audit log broken at entry {report.first_broken_seq}:[/] {report.problem} "
+        f"({report.entries_checked} entries check out before it)"
+    )
+    raise typer.Exit(1)
 
 
 def _ingest(kind: str, source: str) -> None:
@@ -179,7 +240,7 @@ def _ingest_through_server(data_dir: Path, kind: str, source: str) -> int:
     response = httpx.post(
         f"{server['url']}/api/v1/jobs",
         json={"kind": kind, "source": source},
-        headers={"X-Lumen-Operator-Token": server["operator_token"]},
+        headers={OPERATOR_HEADER: server["operator_token"]},
     )
     if response.status_code != 202:
         console.print(f"[red]The server refused the job: {response.json().get('detail')}[/]")

@@ -1,21 +1,37 @@
-"""Request dependencies declared once: the runtime's services and the caller's identity."""
+"""Request dependencies declared once: the runtime's services, the caller and role guards.
+
+Authentication: the ``lumen_session`` cookie (browser) or ``Authorization: Bearer lmn_…``
+(pharma API tokens, read routes only). Every state-changing request with a session or a CSRF
+cookie must carry ``X-CSRF-Token`` equal to the session's token (synchronizer token pattern,
+OWASP CSRF Prevention Cheat Sheet); before sign-in it must equal the ``lumen_csrf`` cookie
+(double submit), and a cross-origin ``Origin`` is refused outright.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from typing import Annotated
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Request
 
+from lumen.audit.service import AuditLog
+from lumen.auth.components import Access
+from lumen.auth.cookies import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
+from lumen.auth.operator import OPERATOR_HEADER, OPERATOR_ID, is_operator
+from lumen.auth.principal import ClientInfo, Principal
+from lumen.auth.roles import Role
+from lumen.auth.service import SIGNED_IN
+from lumen.auth.sessions import SessionRecord
 from lumen.chat.service import ChatService
 from lumen.knowledge.documents import DocumentService
+from lumen.problems import Forbidden, Unauthorized
 from lumen.runtime import Runtime
 
-# Until accounts arrive, the owner of conversations is an anonymous per-browser id kept in this
-# cookie. Conversations store its SHA-256, so a leaked database does not hand out cookies.
-OWNER_COOKIE = "lumen_owner"
-OWNER_COOKIE_MAX_AGE_S = 400 * 24 * 3600  # the longest lifetime browsers honour (RFC 6265bis)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_UNRESOLVED = object()
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -36,26 +52,141 @@ def get_chat(runtime: RuntimeDep) -> ChatService:
 ChatDep = Annotated[ChatService, Depends(get_chat)]
 
 
-def current_owner(request: Request, response: Response) -> str:
-    """The caller's owner id: SHA-256 hex of the anonymous browser cookie, set when absent.
+def get_access(runtime: RuntimeDep) -> Access:
+    """Access control: sessions, accounts, tokens, break glass."""
+    assert runtime.access is not None, "the server runtime builds access control"
+    return runtime.access
 
-    The one place that says who owns a conversation; accounts will return the user id here.
-    """
-    token = request.cookies.get(OWNER_COOKIE)
-    if not token or len(token) < 32:
-        token = secrets.token_urlsafe(32)
-        response.set_cookie(
-            OWNER_COOKIE,
-            token,
-            max_age=OWNER_COOKIE_MAX_AGE_S,
-            httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
+
+AccessDep = Annotated[Access, Depends(get_access)]
+
+
+def get_audit(runtime: RuntimeDep) -> AuditLog:
+    """The audit log."""
+    return runtime.audit
+
+
+AuditDep = Annotated[AuditLog, Depends(get_audit)]
+
+
+def client_info(request: Request) -> ClientInfo:
+    """The caller's address (behind a proxy: uvicorn's ``--proxy-headers``) and user agent."""
+    return ClientInfo(
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+ClientDep = Annotated[ClientInfo, Depends(client_info)]
+
+
+async def current_session(request: Request, access: AccessDep) -> tuple[str, SessionRecord] | None:
+    """The caller's live session (resolved once per request), or ``None``."""
+    cached: tuple[str, SessionRecord] | None | object = getattr(
+        request.state, "lumen_session", _UNRESOLVED
+    )
+    if cached is not _UNRESOLVED:
+        return cached  # type: ignore[return-value]
+    session_id = request.cookies.get(SESSION_COOKIE)
+    found = None
+    if session_id:
+        record = await access.sessions.resolve(session_id)
+        found = (session_id, record) if record is not None else None
+    request.state.lumen_session = found
+    return found
+
+
+SessionDep = Annotated[tuple[str, SessionRecord] | None, Depends(current_session)]
+
+
+async def csrf_protect(request: Request, session: SessionDep) -> None:
+    """Refuse a state-changing request without the right ``X-CSRF-Token`` (403, ``code:
+    "csrf"``). Requests that carry no ambient credential (no cookies: bearer token or the
+    loopback operator token) cannot be forged by another site and pass."""
+    if request.method in SAFE_METHODS or not request.url.path.startswith("/api/"):
+        return
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != request.headers.get("host"):
+        raise Forbidden("Cross-origin requests are not accepted.", code="csrf")
+    cookie = request.cookies.get(CSRF_COOKIE)
+    no_cookies = session is None and cookie is None and SESSION_COOKIE not in request.cookies
+    if no_cookies and (
+        request.headers.get("authorization") or request.headers.get(OPERATOR_HEADER)
+    ):
+        return
+    sent = request.headers.get(CSRF_HEADER) or ""
+    expected = session[1].csrf_token if session is not None else cookie
+    if not sent or not expected or not secrets.compare_digest(sent, expected):
+        raise Forbidden(
+            "The request lacks a valid CSRF token. Reload the page and try again.", code="csrf"
         )
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
-CurrentOwner = Annotated[str, Depends(current_owner)]
+async def session_principal(session: SessionDep) -> Principal:
+    """The signed-in caller in any session state (sign-out, 2FA steps). 401 without one."""
+    if session is None:
+        raise Unauthorized("Sign in to continue.")
+    session_id, record = session
+    return Principal(
+        user_id=uuid.UUID(record.user_id),
+        role=Role(record.role),
+        session_id=session_id,
+        session=record,
+    )
+
+
+AnySession = Annotated[Principal, Depends(session_principal)]
+
+
+async def current_user(principal: AnySession) -> Principal:
+    """The fully signed-in caller; 403 with ``code`` while a 2FA step is outstanding."""
+    assert principal.session is not None
+    if principal.session.state != SIGNED_IN:
+        raise Forbidden("Complete two-factor authentication first.", code=principal.session.state)
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def require_role(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    """A dependency admitting only signed-in users of ``roles`` (403 otherwise)."""
+
+    async def guard(user: CurrentUser) -> Principal:
+        if user.role not in roles:
+            raise Forbidden(f"This needs the {' or '.join(roles)} role.", code="role")
+        return user
+
+    return guard
+
+
+AdminUser = Annotated[Principal, Depends(require_role(Role.ADMIN))]
+PharmaUser = Annotated[Principal, Depends(require_role(Role.PHARMA))]
+
+
+def reader(
+    scope: str, roles: tuple[Role, ...] = tuple(Role)
+) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """A dependency for read routes open to API tokens: a bearer token with ``scope``, or a
+    signed-in session of ``roles``. 401 without either, 403 for a missing scope or role."""
+
+    async def guard(request: Request, access: AccessDep, session: SessionDep) -> Principal:
+        if session is None and is_operator(request):
+            return Principal(user_id=OPERATOR_ID, role=Role.ADMIN, scopes=frozenset({scope}))
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            principal = await access.tokens.authenticate(header[7:].strip())
+            if principal is None:
+                raise Unauthorized("The API token is invalid, expired or revoked.")
+            if scope not in principal.scopes:
+                raise Forbidden(f"The API token lacks the {scope!r} scope.", code="scope")
+            return principal
+        user = await current_user(await session_principal(session))
+        if user.role not in roles:
+            raise Forbidden(f"This needs the {' or '.join(roles)} role.", code="role")
+        return user
+
+    return guard
 
 
 def get_documents(runtime: RuntimeDep) -> DocumentService:

@@ -24,9 +24,12 @@ class Problem(Exception):
     title: str = "Bad request"
     type: str = "about:blank"
 
-    def __init__(self, detail: str, **extensions: Any) -> None:
+    def __init__(
+        self, detail: str, *, headers: dict[str, str] | None = None, **extensions: Any
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers or {}
         self.extensions = extensions
 
     def to_dict(self) -> dict[str, Any]:
@@ -54,6 +57,41 @@ class InvalidInput(Problem):
     title = "Invalid input"
 
 
+class Unauthorized(Problem):
+    """No valid session or API token (RFC 9110 section 15.5.2)."""
+
+    status = 401
+    title = "Sign-in required"
+
+
+class Forbidden(Problem):
+    """Authenticated, but not allowed to do this; ``code`` says what is missing."""
+
+    status = 403
+    title = "Forbidden"
+
+
+class Conflict(Problem):
+    """The request conflicts with the current state (RFC 9110 section 15.5.10)."""
+
+    status = 409
+    title = "Conflict"
+
+
+class TooManyRequests(Problem):
+    """Throttled: ``Retry-After`` (RFC 9110 section 10.2.3) and ``retry_after_s`` say when to
+    try again (RFC 6585 section 4)."""
+
+    status = 429
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        retry_after_s = max(1, retry_after_s)
+        super().__init__(
+            detail, headers={"Retry-After": str(retry_after_s)}, retry_after_s=retry_after_s
+        )
+
+
 def problem_response(status: int, title: str, detail: str, **extensions: Any) -> JSONResponse:
     """A problem+json response."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
@@ -66,7 +104,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_problem(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
-        return JSONResponse(exc.to_dict(), status_code=exc.status, media_type=PROBLEM_JSON)
+        return JSONResponse(
+            exc.to_dict(), status_code=exc.status, media_type=PROBLEM_JSON, headers=exc.headers
+        )
 
     async def on_http(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from lumen.audit.service import AuditLog
+from lumen.auth.components import Access, build_access
 from lumen.chat.engines.base import DirectEngine, EngineStarter
 from lumen.chat.engines.breaker import CircuitBreaker
 from lumen.chat.engines.extractive import ExtractiveEngine
@@ -42,12 +44,14 @@ class Runtime:
     index: VectorIndex
     retriever: Retriever
     ingestor: Ingestor
+    audit: AuditLog
     keys: KeyRing | None = None
     triage: Triage | None = None
     llm: OpenAICompatEngine | None = None
     breaker: CircuitBreaker | None = None
     chat: ChatService | None = None
     worker: JobWorker | None = None
+    access: Access | None = None
     closed: bool = field(default=False, repr=False)
 
     async def aclose(self) -> None:
@@ -59,6 +63,8 @@ class Runtime:
             self.worker.stop()
         if self.llm is not None:
             await self.llm.aclose()
+        if self.access is not None:
+            await self.access.aclose()
         self.index.close()
         await self.db.dispose()
 
@@ -83,11 +89,13 @@ def build_knowledge(settings: Settings, embedder: Embedder | None = None) -> Run
         index=index,
         retriever=Retriever(embedder, bm25, index),
         ingestor=Ingestor(db, embedder, bm25, index),
+        audit=AuditLog(db),
     )
 
 
 def build_server(settings: Settings, embedder: Embedder | None = None) -> Runtime:
-    """Everything ``lumen serve`` runs: knowledge, triage, engines, chat and the job worker."""
+    """Everything ``lumen serve`` runs: knowledge, triage, engines, chat, access control and
+    the job worker."""
     runtime = build_knowledge(settings, embedder)
     runtime.keys = load_key_ring(settings)
     runtime.triage = Triage(runtime.embedder)
@@ -113,6 +121,8 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Runtim
         engines=engines,
         retrieval_k=settings.retrieval_k,
         max_message_chars=settings.max_message_chars,
+        audit=runtime.audit,
     )
-    runtime.worker = JobWorker(runtime.db, ingestion_tasks(runtime))
+    runtime.access = build_access(settings, runtime.db, runtime.keys, runtime.chat, runtime.audit)
+    runtime.worker = JobWorker(runtime.db, ingestion_tasks(runtime), runtime.audit)
     return runtime

@@ -60,6 +60,27 @@ class Settings(BaseSettings):
     # Embedded default: a key generated under data_dir. Production refuses to start without one.
     encryption_keys: SecretStr | None = None
 
+    # Sessions, rate limits and lockouts: in-process unless a Redis URL is given (production).
+    redis_url: str | None = None
+    redis_key_prefix: str = "lumen"
+    # HIPAA 164.312(a)(2)(iii) automatic logoff; OWASP ASVS 3.3: idle and absolute timeouts.
+    session_idle_timeout_s: int = Field(default=15 * 60, ge=60)
+    session_absolute_timeout_s: int = Field(default=12 * 3600, ge=300)
+    # Request rate limits ("N/second|minute|hour|day", the ``limits`` package's notation).
+    chat_rate_limit: str = "30/minute"
+    register_rate_limit: str = "20/hour"
+    invitation_ttl_h: int = Field(default=72, ge=1)
+    break_glass_ttl_min: int = Field(default=30, ge=1, le=240)
+
+    # Organisation sign-in (OpenID Connect, authorization code + PKCE). Unset issuer: off.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_name: str = "your organisation"
+    # The ID-token claim naming the role, and its values that map to Lumen roles.
+    oidc_role_claim: str = "lumen_role"
+    oidc_default_role: Literal["patient", "pharma"] = "patient"
+
     sentry_dsn: SecretStr | None = None
     log_level: str = "INFO"
 

@@ -6,6 +6,8 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
+import lumen.audit.models
+import lumen.auth.models
 import lumen.chat.models
 import lumen.jobs.models
 import lumen.knowledge.models  # noqa: F401  (tables register on SQLModel.metadata)

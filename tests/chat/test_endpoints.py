@@ -8,15 +8,16 @@ import sqlite3
 import httpx
 import pytest
 
+from tests.accounts import register
 from tests.chat.sse_client import stream_answer
 
 CITATION = re.compile(r"\[(\d+)\]")
 
 
 @pytest.fixture
-def client(live_server) -> httpx.Client:  # type: ignore[no-untyped-def]
-    with httpx.Client(base_url=live_server.url, timeout=60) as http:
-        yield http
+def client(patient) -> httpx.Client:  # type: ignore[no-untyped-def]
+    """A signed-in patient's client."""
+    return patient.client
 
 
 def _conversation(client: httpx.Client) -> str:
@@ -92,13 +93,16 @@ def test_unknown_or_foreign_conversation_is_404(live_server, client: httpx.Clien
     assert missing.headers["content-type"] == "application/problem+json"
 
     conversation = _conversation(client)
-    with httpx.Client(base_url=live_server.url) as stranger:
+    stranger = register(live_server.url).client
+    try:
         assert stranger.get(f"/api/v1/conversations/{conversation}").status_code == 404
         asked = stranger.post(
             f"/api/v1/conversations/{conversation}/messages", json={"content": "hello?"}
         )
         assert asked.status_code == 404
         assert stranger.delete(f"/api/v1/conversations/{conversation}").status_code == 404
+    finally:
+        stranger.close()
     assert client.get(f"/api/v1/conversations/{conversation}").status_code == 200
 
 
@@ -133,7 +137,8 @@ def test_deleting_a_conversation_removes_it(client: httpx.Client) -> None:
     assert client.get(f"/api/v1/conversations/{conversation}").status_code == 404
 
 
-def test_search_returns_ranked_hits_with_sources(client: httpx.Client) -> None:
+def test_search_returns_ranked_hits_with_sources(pharma) -> None:  # type: ignore[no-untyped-def]
+    client = pharma.client
     response = client.get("/api/v1/search", params={"q": "atorvastatin liver problems", "k": 5})
     items = response.json()["items"]
     assert 0 < len(items) <= 5
@@ -145,8 +150,12 @@ def test_search_returns_ranked_hits_with_sources(client: httpx.Client) -> None:
     assert all(hit["collection"] == "consumer_health" for hit in scoped)
 
 
-def test_a_cited_document_is_served_with_its_sections(client: httpx.Client) -> None:
-    hit = client.get("/api/v1/search", params={"q": "Lipitor dosage", "k": 1}).json()["items"][0]
+def test_a_cited_document_is_served_with_its_sections(
+    client: httpx.Client,
+    pharma,  # type: ignore[no-untyped-def]
+) -> None:
+    hit = pharma.client.get("/api/v1/search", params={"q": "Lipitor dosage", "k": 1}).json()
+    hit = hit["items"][0]
     document = client.get(f"/api/v1/documents/{hit['document_id']}").json()
     assert document["text"][hit["start"] : hit["end"]] == hit["passage"]
     assert document["sections"] and document["licence"]

@@ -17,6 +17,7 @@ from lumen.chat.engines.extractive import ExtractiveEngine
 from lumen.chat.engines.openai_compat import OpenAICompatEngine
 from lumen.chat.engines.selector import ResilientEngine
 from lumen.chat.service import ChatService
+from tests.accounts import register
 from tests.chat.fake_llm import FakeLLMServer, Script
 from tests.chat.sse_client import stream_answer
 from tests.conftest import LiveServer
@@ -51,6 +52,7 @@ def llm_app(small_runtime, llm_server: FakeLLMServer) -> LiveServer:  # type: ig
         engines=ResilientEngine(engine, ExtractiveEngine(small_runtime.embedder), breaker),
         retrieval_k=4,
         max_message_chars=4000,
+        audit=small_runtime.audit,
     )
     runtime = dataclasses.replace(small_runtime, chat=chat, llm=engine, breaker=breaker)
     server = LiveServer(create_app(small_runtime.settings, runtime=runtime))
@@ -61,8 +63,9 @@ def llm_app(small_runtime, llm_server: FakeLLMServer) -> LiveServer:  # type: ig
 @pytest.fixture
 def client(llm_app: LiveServer, llm_server: FakeLLMServer) -> httpx.Client:
     llm_server.reset()
-    with httpx.Client(base_url=llm_app.url, timeout=30) as http:
-        yield http
+    http = register(llm_app.url).client
+    yield http
+    http.close()
 
 
 def _conversation(client: httpx.Client) -> str:

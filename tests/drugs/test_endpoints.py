@@ -7,9 +7,9 @@ import pytest
 
 
 @pytest.fixture
-def client(live_server) -> httpx.Client:  # type: ignore[no-untyped-def]
-    with httpx.Client(base_url=live_server.url, timeout=30) as http:
-        yield http
+def client(patient) -> httpx.Client:  # type: ignore[no-untyped-def]
+    """A signed-in patient's client: drug labels are open to every role."""
+    return patient.client
 
 
 @pytest.mark.parametrize("query", ["lipitor", "ATORVASTATIN"])

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 from fastapi import APIRouter, Request, Response, status
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from lumen.audit.actions import AuditAction
+from lumen.audit.service import AuditEvent
+from lumen.auth.principal import Principal
 from lumen.chat.schemas import (
     EVENT_NAMES,
     ChatEvent,
@@ -22,7 +26,7 @@ from lumen.chat.schemas import (
     MessageOut,
     MetaEvent,
 )
-from lumen.deps import ChatDep, CurrentOwner
+from lumen.deps import AccessDep, AuditDep, ChatDep, ClientDep, CurrentUser
 from lumen.problems import Problem
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
@@ -37,34 +41,71 @@ class AnswerFailed(Problem):
     title = "Answer interrupted"
 
 
+class _Audited:
+    """Records one access to a conversation: success, or failure with the problem's status
+    (a 404 on another user's id is an IDOR attempt worth seeing in the log)."""
+
+    def __init__(
+        self, log: AuditDep, user: Principal, client: ClientDep, action: AuditAction, object_id: str
+    ) -> None:
+        self._event = AuditEvent(
+            action=action,
+            actor_id=user.actor_id,
+            actor_role=user.role,
+            object_type="conversation",
+            object_id=object_id,
+            ip=client.ip,
+            user_agent=client.user_agent,
+        )
+        self._log = log
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, _tb: object
+    ) -> None:
+        if exc is None:
+            await self._log.record(self._event)
+        elif isinstance(exc, Problem):
+            await self._log.record(
+                replace(self._event, outcome="failure", reason=f"http_{exc.status}")
+            )
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_conversation(
-    body: ConversationCreate, chat: ChatDep, owner: CurrentOwner
+    body: ConversationCreate, chat: ChatDep, user: CurrentUser, log: AuditDep, client: ClientDep
 ) -> ConversationOut:
-    """Create a conversation owned by the caller."""
-    return await chat.create_conversation(owner, body.title)
+    """Create a conversation owned by the caller (audited)."""
+    created = await chat.create_conversation(user.owner_id, body.title)
+    async with _Audited(log, user, client, AuditAction.CONVERSATION_CREATE, str(created.id)):
+        return created
 
 
 @router.get("")
-async def list_conversations(chat: ChatDep, owner: CurrentOwner) -> ConversationList:
+async def list_conversations(chat: ChatDep, user: CurrentUser) -> ConversationList:
     """The caller's conversations, most recently active first."""
-    return ConversationList(items=await chat.list_conversations(owner))
+    return ConversationList(items=await chat.list_conversations(user.owner_id))
 
 
 @router.get("/{conversation_id}")
 async def get_conversation(
-    conversation_id: uuid.UUID, chat: ChatDep, owner: CurrentOwner
+    conversation_id: uuid.UUID, chat: ChatDep, user: CurrentUser, log: AuditDep, client: ClientDep
 ) -> ConversationDetail:
-    """A conversation with its messages. 404 problem+json if it is not the caller's."""
-    return await chat.get_conversation(owner, conversation_id)
+    """A conversation with its messages (audited). 404 problem+json if it is not the
+    caller's."""
+    async with _Audited(log, user, client, AuditAction.CONVERSATION_READ, str(conversation_id)):
+        return await chat.get_conversation(user.owner_id, conversation_id)
 
 
 @router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_conversation(
-    conversation_id: uuid.UUID, chat: ChatDep, owner: CurrentOwner
+    conversation_id: uuid.UUID, chat: ChatDep, user: CurrentUser, log: AuditDep, client: ClientDep
 ) -> Response:
-    """Delete a conversation and its messages. 404 if it is not the caller's."""
-    await chat.delete_conversation(owner, conversation_id)
+    """Delete a conversation and its messages (audited). 404 if it is not the caller's."""
+    async with _Audited(log, user, client, AuditAction.CONVERSATION_DELETE, str(conversation_id)):
+        await chat.delete_conversation(user.owner_id, conversation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -78,16 +119,24 @@ async def post_message(
     body: MessageCreate,
     request: Request,
     chat: ChatDep,
-    owner: CurrentOwner,
+    user: CurrentUser,
+    access: AccessDep,
+    log: AuditDep,
+    client: ClientDep,
 ) -> Response | MessageOut:
     """Ask a question. With ``Accept: text/event-stream``: SSE ``meta``, ``token``…, ``done``
     (or ``error``), per DESIGN.md's contract; otherwise the finished answer as JSON.
+    Retrieval reads only the collections of the caller's role.
 
     Errors before the answer starts (422 empty or over 4,000 characters, 404 unknown
-    conversation) are problem+json in both modes.
+    conversation, 429 past the per-user rate) are problem+json in both modes.
     """
-    events = await chat.ask(owner, conversation_id, body.content, body.set_id)
-    return await _respond(request, events, chat, owner, conversation_id)
+    await access.chat_limit.hit(user.actor_id)
+    async with _Audited(log, user, client, AuditAction.MESSAGE_CREATE, str(conversation_id)):
+        events = await chat.ask(
+            user.owner_id, conversation_id, body.content, user.collections, body.set_id
+        )
+    return await _respond(request, events, chat, user.owner_id, conversation_id)
 
 
 @router.post(
@@ -100,11 +149,13 @@ async def regenerate_message(
     message_id: uuid.UUID,
     request: Request,
     chat: ChatDep,
-    owner: CurrentOwner,
+    user: CurrentUser,
+    access: AccessDep,
 ) -> Response | MessageOut:
     """Answer again a stopped or failed answer's question; same response modes as asking."""
-    events = await chat.regenerate(owner, conversation_id, message_id)
-    return await _respond(request, events, chat, owner, conversation_id)
+    await access.chat_limit.hit(user.actor_id)
+    events = await chat.regenerate(user.owner_id, conversation_id, message_id, user.collections)
+    return await _respond(request, events, chat, user.owner_id, conversation_id)
 
 
 async def _respond(

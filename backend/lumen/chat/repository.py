@@ -27,8 +27,10 @@ class ChatRepository:
             raise NotFound(f"No conversation {conversation_id}.")
         return conversation
 
-    async def conversations_of(self, owner_id: str, limit: int = 200) -> Sequence[Conversation]:
-        """The owner's conversations, most recently active first."""
+    async def conversations_of(
+        self, owner_id: str, limit: int | None = 200
+    ) -> Sequence[Conversation]:
+        """The owner's conversations, most recently active first (``None``: all of them)."""
         result = await self.session.exec(
             select(Conversation)
             .where(Conversation.owner_id == owner_id)

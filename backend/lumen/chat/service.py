@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import anyio
 
+from lumen.audit.actions import AuditAction
+from lumen.audit.service import AuditEvent, AuditLog
 from lumen.chat.citations import CitationFilter, valid_citations
 from lumen.chat.disclaimer import DISCLAIMER
 from lumen.chat.engines.base import EngineFailed, EngineStarter
@@ -38,15 +40,13 @@ from lumen.chat.schemas import (
 from lumen.chat.triage import Triage
 from lumen.db import Database
 from lumen.knowledge.retrieval import Retriever
-from lumen.knowledge.schemas import CONSUMER_HEALTH, DRUG_LABELS, RetrievalHit
-from lumen.problems import InvalidInput
+from lumen.knowledge.schemas import RetrievalHit
+from lumen.problems import InvalidInput, NotFound
 from lumen.security.encryption import KeyRing, Sealed
 
 logger = logging.getLogger(__name__)
 
 TITLE_CHARS = 80
-# Collections a chat question searches until roles arrive (accounts issue): both audiences.
-CHAT_COLLECTIONS = (CONSUMER_HEALTH, DRUG_LABELS)
 
 
 @dataclass
@@ -69,8 +69,10 @@ class ChatService:
         engines: EngineStarter,
         retrieval_k: int,
         max_message_chars: int,
+        audit: AuditLog | None = None,
     ) -> None:
         self._db = db
+        self._audit = audit
         self._keys = keys
         self._retriever = retriever
         self._triage = triage
@@ -118,6 +120,29 @@ class ChatService:
             await session.delete(conversation)
             await session.commit()
 
+    async def owner_of(self, conversation_id: uuid.UUID) -> str:
+        """The owner id of a conversation (break glass). Raises ``NotFound``."""
+        async with self._db.async_session() as session:
+            conversation = await session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise NotFound(f"No conversation {conversation_id}.")
+        return conversation.owner_id
+
+    async def export(self, owner_id: str) -> list[ConversationDetail]:
+        """Every conversation of the owner with its decrypted messages (data export)."""
+        async with self._db.async_session() as session:
+            rows = await ChatRepository(session).conversations_of(owner_id, limit=None)
+        return [await self.get_conversation(owner_id, row.id) for row in rows]
+
+    async def delete_all(self, owner_id: str) -> int:
+        """Delete every conversation of the owner with its messages; how many."""
+        async with self._db.async_session() as session:
+            rows = await ChatRepository(session).conversations_of(owner_id, limit=None)
+            for row in rows:
+                await session.delete(row)
+            await session.commit()
+        return len(rows)
+
     # --- answering -----------------------------------------------------------------------
 
     async def ask(
@@ -125,9 +150,11 @@ class ChatService:
         owner_id: str,
         conversation_id: uuid.UUID,
         content: str,
+        collections: Sequence[str],
         set_id: str | None = None,
     ) -> AsyncIterator[ChatEvent]:
-        """Store the question and return the stream of answer events.
+        """Store the question and return the stream of answer events; retrieval reads only
+        ``collections`` (the caller's role's).
 
         Validation and ownership run before this returns, so their errors (``InvalidInput``
         for an empty or over-long message, ``NotFound``) become problem+json responses rather
@@ -149,10 +176,14 @@ class ChatService:
             session.add(self._sealed_message(conversation_id, "user", question))
             await repo.touch(conversation)
             await session.commit()
-        return self._answer(conversation_id, question, set_id, started)
+        return self._answer(conversation_id, question, collections, set_id, started)
 
     async def regenerate(
-        self, owner_id: str, conversation_id: uuid.UUID, message_id: uuid.UUID
+        self,
+        owner_id: str,
+        conversation_id: uuid.UUID,
+        message_id: uuid.UUID,
+        collections: Sequence[str],
     ) -> AsyncIterator[ChatEvent]:
         """Answer again the question before an assistant message, replacing that message.
 
@@ -174,10 +205,15 @@ class ChatService:
             question = self._open(earlier[-1])
             await session.delete(target)
             await session.commit()
-        return self._answer(conversation_id, question, None, started)
+        return self._answer(conversation_id, question, collections, None, started)
 
     async def _answer(
-        self, conversation_id: uuid.UUID, question: str, set_id: str | None, started: float
+        self,
+        conversation_id: uuid.UUID,
+        question: str,
+        collections: Sequence[str],
+        set_id: str | None,
+        started: float,
     ) -> AsyncIterator[ChatEvent]:
         def elapsed_ms() -> float:
             return round((time.perf_counter() - started) * 1000, 1)
@@ -192,7 +228,7 @@ class ChatService:
 
         hits = await anyio.to_thread.run_sync(
             lambda: self._retriever.search(
-                question, k=self._k, collections=CHAT_COLLECTIONS, set_id=set_id
+                question, k=self._k, collections=collections, set_id=set_id
             )
         )
         retrieval_ms = elapsed_ms()
@@ -266,6 +302,15 @@ class ChatService:
             await ChatRepository(session).record_triage(conversation_id, category, detector)
             await session.commit()
         logger.info("triage escalation: category=%s detector=%s", category, detector)
+        if self._audit is not None:  # the category stays out of the log: it is health data
+            await self._audit.record(
+                AuditEvent(
+                    action=AuditAction.ESCALATION,
+                    actor_role="system",
+                    object_type="conversation",
+                    object_id=str(conversation_id),
+                )
+            )
         yield MetaEvent(
             conversation_id=conversation_id,
             message_id=message.id,

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from lumen.deps import DocumentsDep
+from lumen.auth.principal import Principal
+from lumen.deps import DocumentsDep, reader
 from lumen.drugs.schemas import DrugLabelOut, DrugList, DrugSectionOut, DrugSummary
 from lumen.knowledge.loaders.spl import section_name
 from lumen.knowledge.models import Document
 
 router = APIRouter(prefix="/api/v1/drugs", tags=["drugs"])
+# Every signed-in role, and API tokens with scope ``drugs``.
+DrugReader = Annotated[Principal, Depends(reader("drugs"))]
 
 
 def _summary(document: Document) -> DrugSummary:
@@ -29,6 +32,7 @@ def _summary(document: Document) -> DrugSummary:
 @router.get("")
 async def search_drugs(
     documents: DocumentsDep,
+    caller: DrugReader,
     q: Annotated[str, Query(max_length=200, description="Brand or generic name")] = "",
 ) -> DrugList:
     """FDA labels whose brand or generic name contains ``q`` (all labels for an empty ``q``)."""
@@ -36,7 +40,7 @@ async def search_drugs(
 
 
 @router.get("/{set_id}")
-async def get_drug(set_id: str, documents: DocumentsDep) -> DrugLabelOut:
+async def get_drug(set_id: str, documents: DocumentsDep, caller: DrugReader) -> DrugLabelOut:
     """A label by SPL set id with its sections (LOINC code and standard name). 404 if unknown."""
     document, sections = await documents.label(set_id)
     return DrugLabelOut(

@@ -1,35 +1,28 @@
-"""Job routes: ingestion progress, and local submission by the ``lumen`` CLI.
+"""Job routes: ingestion progress, and submission by the local ``lumen`` CLI.
 
-Until accounts and roles arrive, submitting a job is allowed only from the loopback interface
-with the operator token that ``lumen serve`` writes to ``<data_dir>/server.json`` (mode 0600):
-a job reads server-side paths and URLs, so it must never be open to any browser.
+Progress is readable by every signed-in user (the web app's loading banner). Submitting a job
+reads server-side paths and URLs, so it is allowed only from the loopback interface with the
+operator token that ``lumen serve`` writes to ``<data_dir>/server.json`` (mode 0600).
 """
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from lumen.deps import RuntimeDep
+from lumen.audit.actions import AuditAction
+from lumen.audit.service import AuditEvent
+from lumen.auth.operator import is_operator
+from lumen.deps import ClientDep, CurrentUser, RuntimeDep
 from lumen.jobs.models import Job
 from lumen.knowledge.tasks import INGEST_MEDQUAD, INGEST_SPL
-from lumen.problems import InvalidInput, NotFound, Problem
+from lumen.problems import Forbidden, InvalidInput, NotFound
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
-LOOPBACK = {"127.0.0.1", "::1"}
-
-
-class Forbidden(Problem):
-    """The caller may not do this."""
-
-    status = 403
-    title = "Forbidden"
 
 
 class JobOut(BaseModel):
@@ -62,7 +55,7 @@ class JobCreate(BaseModel):
 
 
 @router.get("")
-async def list_jobs(runtime: RuntimeDep) -> JobList:
+async def list_jobs(runtime: RuntimeDep, user: CurrentUser) -> JobList:
     """Recent jobs with progress, newest first."""
     async with runtime.db.async_session() as session:
         rows = (
@@ -72,7 +65,7 @@ async def list_jobs(runtime: RuntimeDep) -> JobList:
 
 
 @router.get("/{job_id}")
-async def get_job(job_id: uuid.UUID, runtime: RuntimeDep) -> JobOut:
+async def get_job(job_id: uuid.UUID, runtime: RuntimeDep, user: CurrentUser) -> JobOut:
     """One job. 404 if unknown."""
     async with runtime.db.async_session() as session:
         row = await session.get(Job, job_id)
@@ -86,21 +79,19 @@ async def submit_job(
     body: JobCreate,
     request: Request,
     runtime: RuntimeDep,
-    x_lumen_operator_token: Annotated[str | None, Header()] = None,
+    client_info: ClientDep,
 ) -> JobOut:
     """Queue an ingestion on this server's worker (how ``lumen ingest`` reaches a running
     server that holds the embedded index). 403 unless from loopback with the operator token;
     422 for an unknown kind."""
-    client = request.client.host if request.client else ""
-    expected = request.app.state.operator_token
-    if (
-        client not in LOOPBACK
-        or not x_lumen_operator_token
-        or not secrets.compare_digest(x_lumen_operator_token, expected)
-    ):
+    if not is_operator(request):
         raise Forbidden("Jobs are submitted by the local operator only.")
     if body.kind not in (INGEST_MEDQUAD, INGEST_SPL):
         raise InvalidInput(f"Unknown job kind {body.kind!r}.")
     assert runtime.worker is not None
-    job = runtime.worker.submit(body.kind, body.source)
+    actor = AuditEvent(
+        AuditAction.INGESTION_SUBMIT, actor_role="operator", ip=client_info.ip,
+        user_agent=client_info.user_agent,
+    )  # fmt: skip
+    job = runtime.worker.submit(body.kind, body.source, actor=actor)
     return JobOut.model_validate(job, from_attributes=True)

@@ -13,9 +13,12 @@ import threading
 import traceback
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlmodel import select
 
+from lumen.audit.actions import AuditAction
+from lumen.audit.service import AuditEvent, AuditLog
 from lumen.db import Database
 from lumen.jobs.models import Job
 from lumen.knowledge.models import utcnow
@@ -30,15 +33,20 @@ Task = Callable[[Job, ProgressReporter], int]  # returns the number of failed it
 class JobWorker:
     """Runs submitted jobs one at a time on a daemon thread, recording state in ``jobs``."""
 
-    def __init__(self, db: Database, tasks: dict[str, Task]) -> None:
+    def __init__(self, db: Database, tasks: dict[str, Task], audit: AuditLog | None = None) -> None:
         self.db = db
         self._tasks = tasks
+        self._audit = audit
         self._queue: queue.Queue[uuid.UUID | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="lumen-jobs", daemon=True)
         self._thread.start()
 
-    def submit(self, kind: str, source: str, unit: str = "documents") -> Job:
-        """Record a queued job and schedule it. Raises ``KeyError`` for an unknown kind."""
+    def submit(
+        self, kind: str, source: str, unit: str = "documents", actor: AuditEvent | None = None
+    ) -> Job:
+        """Record a queued job and schedule it; audited as ``ingestion.submit`` by ``actor``
+        (an event carrying who asked and from where; default: the system). Raises
+        ``KeyError`` for an unknown kind."""
         if kind not in self._tasks:
             raise KeyError(kind)
         job = Job(kind=kind, source=source, unit=unit)
@@ -46,6 +54,9 @@ class JobWorker:
             session.add(job)
             session.commit()
             session.refresh(job)
+        self._record(
+            actor or AuditEvent(AuditAction.INGESTION_SUBMIT, actor_role="system"), job.id, kind
+        )
         self._queue.put(job.id)
         return job
 
@@ -113,3 +124,18 @@ class JobWorker:
             row.failed_items = failed_items
             session.add(row)
             session.commit()
+        self._record(
+            AuditEvent(
+                AuditAction.INGESTION_FINISH,
+                outcome="success" if status == "succeeded" else "failure",
+                actor_role="system",
+            ),
+            job_id,
+            row.kind,
+        )
+
+    def _record(self, event: AuditEvent, job_id: uuid.UUID, kind: str) -> None:
+        if self._audit is not None:
+            self._audit.record_sync(
+                replace(event, object_type="job", object_id=str(job_id), reason=kind[:48])
+            )

@@ -8,7 +8,9 @@ from pydantic import BaseModel
 
 CONSUMER_HEALTH = "consumer_health"
 DRUG_LABELS = "drug_labels"
-COLLECTIONS = (CONSUMER_HEALTH, DRUG_LABELS)
+# Regulatory documents and SOPs for pharma staff (DESIGN.md, "Collections by audience").
+REGULATORY = "regulatory"
+COLLECTIONS = (CONSUMER_HEALTH, DRUG_LABELS, REGULATORY)
 
 
 @dataclass(frozen=True, slots=True)

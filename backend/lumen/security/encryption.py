@@ -14,7 +14,9 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from lumen.settings import Settings
 
@@ -48,6 +50,7 @@ class KeyRing:
             if len(key) != 32:
                 raise ValueError(f"key {key_id!r} is {len(key)} bytes; AES-256 needs 32")
         self.active_key_id = keys[0][0]
+        self._keys = dict(keys)
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keys}
 
     @classmethod
@@ -68,6 +71,13 @@ class KeyRing:
             nonce, plaintext.encode("utf-8"), associated_data
         )
         return Sealed(self.active_key_id, nonce + sealed)
+
+    def derive(self, purpose: bytes, length: int = 32) -> bytes:
+        """A key for another purpose, derived from the active key with HKDF-SHA256 (RFC 5869)
+        so that one configured secret serves every use without reuse across them."""
+        return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=purpose).derive(
+            self._keys[self.active_key_id]
+        )
 
     def open(self, sealed: Sealed, associated_data: bytes) -> str:
         """Decrypt; raises ``UnknownKey`` or ``cryptography.exceptions.InvalidTag``."""

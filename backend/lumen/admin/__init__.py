@@ -1,0 +1,1 @@
+"""Administration routes: users and break glass."""

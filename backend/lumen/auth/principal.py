@@ -1,0 +1,44 @@
+"""Who is calling: a signed-in session or a personal API token."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from lumen.auth.roles import Role, collections_for
+from lumen.auth.sessions import SessionRecord
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """The caller's network address and user agent, as the audit log records them."""
+
+    ip: str | None
+    user_agent: str | None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller. ``session_id`` is the raw cookie value (never logged)."""
+
+    user_id: uuid.UUID
+    role: Role
+    session_id: str | None = field(default=None, repr=False)
+    session: SessionRecord | None = None
+    token_id: uuid.UUID | None = None
+    scopes: frozenset[str] = frozenset()
+
+    @property
+    def actor_id(self) -> str:
+        """The id the audit log names."""
+        return str(self.user_id)
+
+    @property
+    def owner_id(self) -> str:
+        """The owner id of this user's conversations."""
+        return str(self.user_id)
+
+    @property
+    def collections(self) -> tuple[str, ...]:
+        """Knowledge collections this caller may retrieve from."""
+        return collections_for(self.role)

@@ -1,0 +1,281 @@
+"""Request and response shapes of the auth, account and admin-user routes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from lumen.auth.models import ApiToken, User
+from lumen.auth.roles import MFA_REQUIRED, Role
+
+SessionState = Literal["signed_in", "mfa_required", "mfa_enrollment_required"]
+
+
+class Credentials(BaseModel):
+    """E-mail and password (register, sign in)."""
+
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+
+
+class UserOut(BaseModel):
+    """The signed-in user as the web app shows them."""
+
+    id: uuid.UUID
+    email: str
+    role: Role
+    totp_enabled: bool
+    mfa_required: bool
+    sso: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        """From the table row."""
+        return cls(
+            id=user.id,
+            email=user.email,
+            role=Role(user.role),
+            totp_enabled=user.totp_enabled,
+            mfa_required=Role(user.role) in MFA_REQUIRED,
+            sso=user.oidc_subject is not None,
+            created_at=user.created_at,
+        )
+
+
+class AuthState(BaseModel):
+    """Where the caller's sign-in stands, and the CSRF token to send with writes."""
+
+    status: SessionState
+    user: UserOut
+    csrf_token: str
+    idle_timeout_s: int
+    expires_at: datetime
+
+
+class CsrfOut(BaseModel):
+    """A CSRF token (also set as the ``lumen_csrf`` cookie)."""
+
+    csrf_token: str
+
+
+class OidcProviderOut(BaseModel):
+    """The organisation sign-in on offer."""
+
+    name: str
+    login_url: str
+
+
+class ProvidersOut(BaseModel):
+    """Sign-in methods besides the password."""
+
+    oidc: OidcProviderOut | None
+
+
+class TotpSetupOut(BaseModel):
+    """A pending TOTP secret: show ``otpauth_uri`` as a QR code and ``secret`` as text."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class TotpCode(BaseModel):
+    """A 6-digit TOTP code."""
+
+    code: str = Field(min_length=6, max_length=12)
+
+
+class ChallengeIn(BaseModel):
+    """A TOTP code or a recovery code for a pending sign-in."""
+
+    code: str | None = Field(default=None, max_length=12)
+    recovery_code: str | None = Field(default=None, max_length=64)
+
+
+class RecoveryCodesOut(BaseModel):
+    """Ten single-use recovery codes, shown once."""
+
+    recovery_codes: list[str]
+
+
+class EnrollmentOut(RecoveryCodesOut):
+    """2FA is on: the recovery codes and the new sign-in state."""
+
+    state: AuthState
+
+
+class TotpDisableIn(BaseModel):
+    """Password and a current code, to turn 2FA off."""
+
+    password: str = Field(max_length=1024)
+    code: str = Field(max_length=12)
+
+
+class PasswordChangeIn(BaseModel):
+    """The current and the new password."""
+
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
+class InvitationAcceptIn(BaseModel):
+    """An invitation token and the password the invitee chose."""
+
+    token: str = Field(min_length=16, max_length=128)
+    password: str = Field(max_length=1024)
+
+
+class SessionOut(BaseModel):
+    """One of the user's sessions."""
+
+    id: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ip: str | None
+    user_agent: str | None
+    current: bool
+
+
+class SessionList(BaseModel):
+    """The user's live sessions, newest first."""
+
+    items: list[SessionOut]
+
+
+class TokenCreate(BaseModel):
+    """A new API token's name, scopes and lifetime."""
+
+    name: str = Field(min_length=1, max_length=80)
+    scopes: list[Literal["search", "drugs"]] = Field(min_length=1)
+    expires_in_days: int = Field(default=90, ge=1, le=365)
+
+
+class TokenOut(BaseModel):
+    """An API token without its secret."""
+
+    id: uuid.UUID
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, row: ApiToken) -> TokenOut:
+        """From the table row."""
+        return cls.model_validate(row, from_attributes=True)
+
+
+class TokenList(BaseModel):
+    """The user's tokens, newest first."""
+
+    items: list[TokenOut]
+
+
+class TokenCreated(BaseModel):
+    """The new token (shown once) and its record."""
+
+    token: str
+    item: TokenOut
+
+
+class AccountDeleteIn(BaseModel):
+    """Re-authentication for deletion: the password, or ``DELETE`` for SSO accounts."""
+
+    password: str | None = Field(default=None, max_length=1024)
+    confirm: str | None = Field(default=None, max_length=16)
+
+
+class AccessEventOut(BaseModel):
+    """A break-glass access by an administrator to one of the user's conversations."""
+
+    id: uuid.UUID
+    conversation_id: uuid.UUID
+    reason: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class AccessEventList(BaseModel):
+    """Break-glass accesses, newest first."""
+
+    items: list[AccessEventOut]
+
+
+class AdminUserOut(BaseModel):
+    """A user as the admin users page lists them."""
+
+    id: uuid.UUID
+    email: str
+    role: Role
+    status: str
+    totp_enabled: bool
+    sso: bool
+    created_at: datetime
+    last_sign_in_at: datetime | None
+
+    @classmethod
+    def of(cls, user: User) -> AdminUserOut:
+        """From the table row."""
+        return cls(
+            id=user.id,
+            email=user.email,
+            role=Role(user.role),
+            status=user.status,
+            totp_enabled=user.totp_enabled,
+            sso=user.oidc_subject is not None,
+            created_at=user.created_at,
+            last_sign_in_at=user.last_sign_in_at,
+        )
+
+
+class AdminUserList(BaseModel):
+    """A page of users and the total."""
+
+    items: list[AdminUserOut]
+    total: int
+
+
+class InviteIn(BaseModel):
+    """Whom to invite, with which role."""
+
+    email: str = Field(max_length=254)
+    role: Role
+
+
+class InviteOut(BaseModel):
+    """The invited user and the link to hand them (valid until ``expires_at``)."""
+
+    user: AdminUserOut
+    invitation_path: str
+    expires_at: datetime
+
+
+class UserUpdate(BaseModel):
+    """A role change and/or disabling or re-enabling."""
+
+    role: Role | None = None
+    disabled: bool | None = None
+
+
+class BreakGlassIn(BaseModel):
+    """The conversation to open and why."""
+
+    conversation_id: uuid.UUID
+    reason: str = Field(max_length=1000)
+
+
+class BreakGlassOut(BaseModel):
+    """A break-glass grant."""
+
+    id: uuid.UUID
+    conversation_id: uuid.UUID
+    reason: str
+    created_at: datetime
+    expires_at: datetime

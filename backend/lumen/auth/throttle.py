@@ -1,0 +1,124 @@
+"""Throttling: sign-in back-off and lockout, and request rate limits (OWASP ASVS 2.2.1).
+
+Both sit on a ``limits`` storage: in-process for the embedded default, Redis in production.
+Failed sign-ins are counted per account and per IP in a 15-minute window. From the
+``backoff_after``-th failure on, the next attempt must wait 2^(n - backoff_after) s (capped at
+``max_backoff_s``); at ``lock_after`` failures the key is locked for ``lock_s``. NIST SP
+800-63B-4 section 3.2.2 caps consecutive failures at 100 per account; ours are far below.
+Request rate limits (chat per user, registration per IP) use a moving window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from lumen.problems import TooManyRequests
+
+
+@dataclass(frozen=True)
+class FailurePolicy:
+    """When failures slow a key down and when they lock it."""
+
+    backoff_after: int
+    lock_after: int
+    lock_s: int = 15 * 60
+    window_s: int = 15 * 60
+    max_backoff_s: int = 60
+
+
+ACCOUNT_POLICY = FailurePolicy(backoff_after=3, lock_after=10)
+# One address may front many people (a clinic's NAT): a higher bar before it slows down.
+IP_POLICY = FailurePolicy(backoff_after=20, lock_after=100)
+
+
+def open_storage(redis_url: str | None, prefix: str) -> Storage:
+    """The ``limits`` storage: Redis (redis-py) when a URL is given, else in-process."""
+    if redis_url:
+        uri = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
+        return RedisStorage(uri, implementation="redispy", key_prefix=f"{prefix}:limits")
+    return MemoryStorage()
+
+
+def account_key(email: str) -> str:
+    """The throttle key of an account: a hash, so the store holds no e-mail address."""
+    return "acct:" + hashlib.sha256(email.lower().encode()).hexdigest()[:32]
+
+
+def ip_key(ip: str | None) -> str:
+    """The throttle key of a client address."""
+    return f"ip:{ip or 'unknown'}"
+
+
+class FailureThrottle:
+    """Back-off and lockout for a kind of secret check (sign-in, 2FA code)."""
+
+    def __init__(self, storage: Storage, name: str) -> None:
+        self._storage = storage
+        self._name = name
+
+    async def check(self, *keys: str) -> None:
+        """Raise ``TooManyRequests`` with the wait when any key is backing off or locked."""
+        now = time.time()
+        wait = 0.0
+        for key in keys:
+            if await self._storage.get(self._block(key)) > 0:
+                wait = max(wait, await self._storage.get_expiry(self._block(key)) - now)
+        if wait > 0:
+            raise TooManyRequests(
+                f"Too many failed attempts. Try again in {math.ceil(wait)} seconds.",
+                retry_after_s=math.ceil(wait),
+            )
+
+    async def failure(self, policies: dict[str, FailurePolicy]) -> bool:
+        """Count a failure for each key; whether any key became locked by it."""
+        locked = False
+        for key, policy in policies.items():
+            count = await self._storage.incr(self._count(key), policy.window_s)
+            if count >= policy.lock_after:
+                delay = policy.lock_s
+                locked = locked or count == policy.lock_after
+            elif count >= policy.backoff_after:
+                delay = min(2 ** (count - policy.backoff_after), policy.max_backoff_s)
+            else:
+                continue
+            await self._storage.clear(self._block(key))
+            await self._storage.incr(self._block(key), delay)
+        return locked
+
+    async def success(self, key: str) -> None:
+        """Forget the failures of ``key`` (a correct secret for this account)."""
+        await self._storage.clear(self._count(key))
+        await self._storage.clear(self._block(key))
+
+    def _count(self, key: str) -> str:
+        return f"{self._name}:fail:{key}"
+
+    def _block(self, key: str) -> str:
+        return f"{self._name}:block:{key}"
+
+
+class RateLimit:
+    """A moving-window limit such as ``30/minute`` on one kind of request."""
+
+    def __init__(self, storage: Storage, name: str, limit: str) -> None:
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._item: RateLimitItem = parse(limit)
+        self._name = name
+
+    async def hit(self, identity: str) -> None:
+        """Count one request of ``identity``; raise ``TooManyRequests`` past the limit."""
+        if await self._limiter.hit(self._item, self._name, identity):
+            return
+        stats = await self._limiter.get_window_stats(self._item, self._name, identity)
+        wait = math.ceil(stats.reset_time - time.time())
+        raise TooManyRequests(
+            f"Too many requests: the limit is {self._item}. Try again in {max(1, wait)} seconds.",
+            retry_after_s=wait,
+        )

@@ -1,0 +1,111 @@
+"""Personal API tokens for pharma users: ``Authorization: Bearer lmn_…`` on read routes.
+
+A token is 256 random bits, shown once; the database keeps its SHA-256 (no salt needed at that
+entropy, NIST SP 800-63B section 5.1.1.2), a short prefix to tell tokens apart, its scopes and
+expiry. It stops working when revoked, expired, or when its owner is no longer an active
+pharma user.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from lumen.audit.actions import AuditAction
+from lumen.audit.service import AuditEvent, AuditLog
+from lumen.auth.models import ApiToken
+from lumen.auth.principal import ClientInfo, Principal
+from lumen.auth.repository import UserRepository
+from lumen.auth.roles import Role
+from lumen.auth.service import token_hash
+from lumen.db import Database
+from lumen.knowledge.models import utcnow
+from lumen.problems import NotFound
+
+TOKEN_PREFIX = "lmn_"
+SCOPES = ("search", "drugs")  # search: GET /search; drugs: GET /drugs…, GET /documents/{id}
+TOKEN_ROLES = frozenset({Role.PHARMA})
+LAST_USED_RESOLUTION_S = 60  # write last_used_at at most once a minute per token
+
+
+class ApiTokens:
+    """Issue, list, revoke and authenticate API tokens."""
+
+    def __init__(self, db: Database, audit: AuditLog) -> None:
+        self._db = db
+        self._audit = audit
+
+    async def create(
+        self, owner: Principal, name: str, scopes: Sequence[str], days: int, client: ClientInfo
+    ) -> tuple[str, ApiToken]:
+        """A new token (the raw value, returned only here) and its row."""
+        raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        row = ApiToken(
+            user_id=owner.user_id,
+            name=name.strip(),
+            prefix=raw[: len(TOKEN_PREFIX) + 6],
+            token_hash=token_hash(raw),
+            scopes=sorted(set(scopes)),
+            expires_at=utcnow() + timedelta(days=days),
+        )
+        async with self._db.async_session() as session:
+            session.add(row)
+            await session.commit()
+        await self._audit_event(AuditAction.TOKEN_CREATE, owner, row.id, client)
+        return raw, row
+
+    async def list(self, owner: Principal) -> Sequence[ApiToken]:
+        """The owner's tokens, newest first (revoked and expired ones included)."""
+        async with self._db.async_session() as session:
+            return await UserRepository(session).tokens_of(owner.user_id)
+
+    async def revoke(self, owner: Principal, token_id: uuid.UUID, client: ClientInfo) -> None:
+        """Revoke one of the owner's tokens. ``NotFound`` if it is not theirs."""
+        async with self._db.async_session() as session:
+            row = await session.get(ApiToken, token_id)
+            if row is None or row.user_id != owner.user_id:
+                raise NotFound(f"No API token {token_id}.")
+            if row.revoked_at is None:
+                row.revoked_at = utcnow()
+                session.add(row)
+                await session.commit()
+        await self._audit_event(AuditAction.TOKEN_REVOKE, owner, token_id, client)
+
+    async def authenticate(self, raw: str) -> Principal | None:
+        """The principal of a valid bearer token, or ``None``."""
+        if not raw.startswith(TOKEN_PREFIX):
+            return None
+        now = utcnow()
+        async with self._db.async_session() as session:
+            repo = UserRepository(session)
+            row = await repo.token_by_hash(token_hash(raw))
+            if row is None or row.revoked_at is not None or row.expires_at <= now:
+                return None
+            user = await repo.by_id(row.user_id)
+            if user is None or user.status != "active" or Role(user.role) not in TOKEN_ROLES:
+                return None
+            last = row.last_used_at
+            if last is None or (now - last).total_seconds() > LAST_USED_RESOLUTION_S:
+                row.last_used_at = now
+                session.add(row)
+                await session.commit()
+        return Principal(
+            user_id=user.id, role=Role(user.role), token_id=row.id, scopes=frozenset(row.scopes)
+        )
+
+    async def _audit_event(
+        self, action: AuditAction, owner: Principal, token_id: uuid.UUID, client: ClientInfo
+    ) -> None:
+        await self._audit.record(
+            AuditEvent(
+                action=action,
+                actor_id=owner.actor_id,
+                actor_role=owner.role,
+                object_type="api_token",
+                object_id=str(token_id),
+                ip=client.ip,
+                user_agent=client.user_agent,
+            )
+        )
