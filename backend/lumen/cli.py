@@ -237,10 +237,9 @@ def _ingest_through_server(data_dir: Path, kind: str, source: str) -> int:
     """Hand the job to the running server, which holds the index, and follow its progress."""
     server = _running_server(data_dir)
     console.print(f"The Lumen server at {server['url']} holds the index; the job runs there.")
+    operator = {OPERATOR_HEADER: server["operator_token"]}
     response = httpx.post(
-        f"{server['url']}/api/v1/jobs",
-        json={"kind": kind, "source": source},
-        headers={OPERATOR_HEADER: server["operator_token"]},
+        f"{server['url']}/api/v1/jobs", json={"kind": kind, "source": source}, headers=operator
     )
     if response.status_code != 202:
         console.print(f"[red]The server refused the job: {response.json().get('detail')}[/]")
@@ -250,7 +249,7 @@ def _ingest_through_server(data_dir: Path, kind: str, source: str) -> int:
         task = progress.add_task(kind, total=None)
         while job["status"] in ("queued", "running"):
             time.sleep(1.0)
-            job = httpx.get(f"{server['url']}/api/v1/jobs/{job['id']}").json()
+            job = httpx.get(f"{server['url']}/api/v1/jobs/{job['id']}", headers=operator).json()
             progress.update(task, completed=job["done"], total=job["total"])
     console.print(f"job {job['status']}" + (f": {job['error']}" if job["error"] else ""))
     return 0 if job["status"] == "succeeded" else 1

@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel
 from sqlmodel import col, select
 
 from lumen.audit.actions import AuditAction
 from lumen.audit.service import AuditEvent
 from lumen.auth.operator import is_operator
-from lumen.deps import ClientDep, CurrentUser, RuntimeDep
+from lumen.auth.principal import Principal
+from lumen.deps import ClientDep, RuntimeDep, reader
 from lumen.jobs.models import Job
 from lumen.knowledge.tasks import INGEST_MEDQUAD, INGEST_SPL
 from lumen.problems import Forbidden, InvalidInput, NotFound
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+# Any signed-in user, and the local operator (``lumen ingest`` follows its job); no API token.
+JobReader = Annotated[Principal, Depends(reader("jobs"))]
 
 
 class JobOut(BaseModel):
@@ -55,7 +59,7 @@ class JobCreate(BaseModel):
 
 
 @router.get("")
-async def list_jobs(runtime: RuntimeDep, user: CurrentUser) -> JobList:
+async def list_jobs(runtime: RuntimeDep, caller: JobReader) -> JobList:
     """Recent jobs with progress, newest first."""
     async with runtime.db.async_session() as session:
         rows = (
@@ -65,7 +69,7 @@ async def list_jobs(runtime: RuntimeDep, user: CurrentUser) -> JobList:
 
 
 @router.get("/{job_id}")
-async def get_job(job_id: uuid.UUID, runtime: RuntimeDep, user: CurrentUser) -> JobOut:
+async def get_job(job_id: uuid.UUID, runtime: RuntimeDep, caller: JobReader) -> JobOut:
     """One job. 404 if unknown."""
     async with runtime.db.async_session() as session:
         row = await session.get(Job, job_id)
