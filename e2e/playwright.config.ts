@@ -11,6 +11,8 @@ const baseURL = process.env.LUMEN_E2E_URL ?? "http://127.0.0.1:8765";
 
 export default defineConfig({
   testDir: "./tests",
+  // Registers the patient whose session every test starts with (tests/global-setup.ts).
+  globalSetup: "./tests/global-setup.ts",
   outputDir: "./test-results",
   // Two shared cores: one browser at a time keeps answer streaming times realistic.
   workers: 1,
@@ -22,6 +24,7 @@ export default defineConfig({
   reporter: [["list"], ["html", { outputFolder: "playwright-report", open: "never" }]],
   use: {
     baseURL,
+    storageState: "./artifacts/patient-state.json",
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
   },

@@ -29,6 +29,19 @@ PY
   touch "$LUMEN_DATA_DIR/.seeded"
 fi
 
+# Staff accounts (admin and pharma need 2FA: their first sign-in lands in enrollment). The
+# database under .var is kept between runs, so each run makes new addresses and passwords.
+RUN_ID=$(date +%s)
+secret() { "$BIN/python" -c 'import secrets; print("e2e " + secrets.token_urlsafe(18))'; }
+export E2E_ADMIN_EMAIL="admin-$RUN_ID@e2e.test" E2E_ADMIN_PASSWORD=$(secret)
+export E2E_PHARMA_EMAIL="pharma-$RUN_ID@e2e.test" E2E_PHARMA_PASSWORD=$(secret)
+export E2E_NEWSTAFF_EMAIL="newstaff-$RUN_ID@e2e.test" E2E_NEWSTAFF_PASSWORD=$(secret)
+"$BIN/lumen" users create --email "$E2E_ADMIN_EMAIL" --role admin --password-stdin <<< "$E2E_ADMIN_PASSWORD"
+"$BIN/lumen" users create --email "$E2E_PHARMA_EMAIL" --role pharma --password-stdin <<< "$E2E_PHARMA_PASSWORD"
+"$BIN/lumen" users create --email "$E2E_NEWSTAFF_EMAIL" --role pharma --password-stdin <<< "$E2E_NEWSTAFF_PASSWORD"
+# Sessions and TOTP steps of a previous run mean nothing to this one.
+rm -f artifacts/staff-*.json artifacts/totp-steps.json
+
 server_pid=""
 start_server() {
   "$BIN/lumen" serve --no-seed --port "$PORT" > artifacts/server.log 2>&1 &

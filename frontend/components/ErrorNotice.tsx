@@ -7,13 +7,24 @@ type Props = {
   onRetry?: () => void;
   retryLabel?: string;
   children?: ReactNode;
+  /** Words to use instead of the error's own (or when there is no ApiError). */
+  title?: string;
+  detail?: string;
 };
 
 /** An API error in words (its problem+json title and detail) with a way to try again. */
-export function ErrorNotice({ error, onRetry, retryLabel = "Retry", children }: Props) {
+export function ErrorNotice({
+  error,
+  onRetry,
+  retryLabel = "Retry",
+  children,
+  title: titleText,
+  detail: detailText,
+}: Props) {
   const problem = error instanceof ApiError ? error : null;
-  const title = problem?.title ?? "Something went wrong";
-  const detail = problem ? problem.detail : "An unexpected error happened in this page.";
+  const title = titleText ?? problem?.title ?? "Something went wrong";
+  const detail =
+    detailText ?? (problem ? problem.detail : "An unexpected error happened in this page.");
   return (
     <div
       role="alert"

@@ -1,12 +1,15 @@
 "use client";
 
 import { useJobs } from "@/lib/api/queries";
+import { useAuth } from "@/lib/auth";
 
 const NUMBER = new Intl.NumberFormat();
 
 /** While the knowledge base is still loading, say so: answers may miss sources meanwhile. */
 export function IngestionBanner() {
-  const jobs = useJobs();
+  // Jobs are read by signed-in users only: a 401 here would send a visitor to /signin.
+  const { signedIn } = useAuth();
+  const jobs = useJobs(signedIn);
   const running =
     jobs.data?.items.filter((j) => j.status === "queued" || j.status === "running") ?? [];
   if (running.length === 0) return null;

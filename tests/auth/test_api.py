@@ -115,6 +115,11 @@ def test_sign_out_everywhere_and_password_change_end_other_sessions(live_server,
 
 
 def test_weak_password_change_is_refused_and_nothing_changes(patient) -> None:  # type: ignore[no-untyped-def]
+    wrong = patient.client.post(
+        "/api/v1/auth/password",
+        json={"current_password": "not-my-password-9", "new_password": "quartz-meadow-kettle-77"},
+    )
+    assert wrong.status_code == 422 and wrong.json()["field"] == "current_password"
     response = patient.client.post(
         "/api/v1/auth/password",
         json={"current_password": patient.password, "new_password": "password1234"},
@@ -324,7 +329,7 @@ def test_export_then_deletion_removes_content_and_keeps_the_audit_trail(
     assert data["user"]["email"] == patient.email
     assert data["conversations"][0]["messages"][0]["content"] == "What causes migraine headaches?"
     wrong = patient.client.request("DELETE", "/api/v1/account", json={"password": "nope-nope-nope"})
-    assert wrong.status_code == 401
+    assert wrong.status_code == 422 and wrong.json()["field"] == "password", "the session is fine"
     assert (
         patient.client.request(
             "DELETE", "/api/v1/account", json={"password": patient.password}

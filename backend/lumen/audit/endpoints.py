@@ -19,8 +19,7 @@ from pydantic import BaseModel
 from lumen.audit.actions import AuditAction
 from lumen.audit.chain import canonical_time
 from lumen.audit.models import AuditEntry
-from lumen.audit.service import AuditEvent, AuditFilter
-from lumen.auth.principal import ClientInfo, Principal
+from lumen.audit.service import AuditFilter
 from lumen.deps import AccessDep, AdminUser, AuditDep, ClientDep
 
 router = APIRouter(prefix="/api/v1/admin/audit", tags=["audit"])
@@ -86,26 +85,6 @@ def audit_filter(
 FilterDep = Annotated[AuditFilter, Depends(audit_filter)]
 
 
-async def _record(
-    log: AuditDep,
-    admin: Principal,
-    action: AuditAction,
-    client: ClientInfo,
-    reason: str | None = None,
-) -> None:
-    await log.record(
-        AuditEvent(
-            action=action,
-            actor_id=admin.actor_id,
-            actor_role=admin.role,
-            object_type="audit_log",
-            reason=reason,
-            ip=client.ip,
-            user_agent=client.user_agent,
-        )
-    )
-
-
 async def _out(entries: Sequence[AuditEntry], access: AccessDep) -> list[AuditEntryOut]:
     emails = await access.users.emails_of({e.actor_id for e in entries if e.actor_id})
     return [
@@ -125,7 +104,7 @@ async def list_entries(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AuditPage:
     """Entries matching the filter, newest first, paginated by ``limit``/``offset``."""
-    await _record(log, admin, AuditAction.AUDIT_READ, client)
+    await log.record(admin.audit_event(AuditAction.AUDIT_READ, client, "audit_log"))
     rows, total = await log.entries(where, limit, offset)
     return AuditPage(items=await _out(rows, access), total=total)
 
@@ -140,7 +119,10 @@ async def list_actions(admin: AdminUser) -> ActionList:
 async def verify(admin: AdminUser, log: AuditDep, client: ClientDep) -> VerifyOut:
     """Check the whole hash chain; names the first broken entry (edited, inserted, deleted)."""
     report = await anyio.to_thread.run_sync(log.verify)
-    await _record(log, admin, AuditAction.AUDIT_VERIFY, client, "ok" if report.ok else "broken")
+    verdict = "ok" if report.ok else "broken"
+    await log.record(
+        admin.audit_event(AuditAction.AUDIT_VERIFY, client, "audit_log", reason=verdict)
+    )
     return VerifyOut(
         ok=report.ok,
         entries_checked=report.entries_checked,
@@ -163,7 +145,9 @@ async def export(
 ) -> Response:
     """The filtered view as a CSV (RFC 4180) or JSON file, oldest first, with hashes so the
     export can be checked offline."""
-    await _record(log, admin, AuditAction.AUDIT_EXPORT, client, format)
+    await log.record(
+        admin.audit_event(AuditAction.AUDIT_EXPORT, client, "audit_log", reason=format)
+    )
     rows = [_export_row(e) for e in await log.all_entries(where)]
     if format == "json":
         body = json.dumps(rows, ensure_ascii=False, indent=1)

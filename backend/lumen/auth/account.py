@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 
 from lumen.audit.actions import AuditAction
-from lumen.audit.service import AuditEvent, AuditLog
+from lumen.audit.service import AuditLog
 from lumen.auth import passwords
 from lumen.auth.break_glass import BreakGlass
 from lumen.auth.models import User
@@ -18,7 +18,7 @@ from lumen.auth.sessions import Sessions
 from lumen.chat.service import ChatService
 from lumen.db import Database
 from lumen.knowledge.models import utcnow
-from lumen.problems import InvalidInput, Unauthorized
+from lumen.problems import InvalidInput
 
 DELETE_CONFIRMATION = "DELETE"
 
@@ -44,7 +44,9 @@ class AccountData:
         """Everything Lumen holds about the user, as JSON-ready data (audited)."""
         conversations = await self._chat.export(principal.owner_id)
         grants = await self._break_glass.of_owner(principal.owner_id)
-        await self._record(AuditAction.DATA_EXPORT, principal, client)
+        await self._audit.record(
+            principal.audit_event(AuditAction.DATA_EXPORT, client, "user", principal.actor_id)
+        )
         return {
             "exported_at": utcnow().isoformat(),
             "user": {
@@ -76,14 +78,14 @@ class AccountData:
         client: ClientInfo,
     ) -> None:
         """Delete the account after re-authentication: the password, or for an account
-        without one (organisation sign-in) the word ``DELETE``. ``Unauthorized`` for a wrong
-        password, ``InvalidInput`` without confirmation."""
+        without one (organisation sign-in) the word ``DELETE``. ``InvalidInput`` (with
+        ``field``) for a wrong password or a missing confirmation."""
         if user.password_hash is not None:
             ok = await anyio.to_thread.run_sync(
                 passwords.verify_password, password or "", user.password_hash
             )
             if not ok:
-                raise Unauthorized("The password is not right.", field="password")
+                raise InvalidInput("The password is not right.", field="password")
         elif confirm != DELETE_CONFIRMATION:
             raise InvalidInput(f"Type {DELETE_CONFIRMATION} to confirm.", field="confirm")
         # Content first: if a later step fails, the account still exists and deletion can be
@@ -96,17 +98,6 @@ class AccountData:
                 await session.delete(row)  # recovery codes and tokens cascade
             await session.commit()
         await self._sessions.end_all(principal.actor_id)
-        await self._record(AuditAction.USER_DELETE, principal, client)
-
-    async def _record(self, action: AuditAction, principal: Principal, client: ClientInfo) -> None:
         await self._audit.record(
-            AuditEvent(
-                action=action,
-                actor_id=principal.actor_id,
-                actor_role=principal.role,
-                object_type="user",
-                object_id=principal.actor_id,
-                ip=client.ip,
-                user_agent=client.user_agent,
-            )
+            principal.audit_event(AuditAction.USER_DELETE, client, "user", principal.actor_id)
         )

@@ -49,8 +49,8 @@ async def delete_account(
     client: ClientDep,
 ) -> Response:
     """Delete the account and its conversations after re-authentication (the password, or
-    ``confirm: "DELETE"`` for organisation accounts); the audit trail stays. 401 for a wrong
-    password."""
+    ``confirm: "DELETE"`` for organisation accounts); the audit trail stays. 422 (``field``)
+    for a wrong password or a missing confirmation."""
     row = await access.auth.user_of(user.session)  # type: ignore[arg-type]
     await access.account.delete(user, row, body.password, body.confirm, client)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 
 from lumen.audit.actions import AuditAction
-from lumen.audit.service import AuditEvent, AuditLog
+from lumen.audit.service import AuditLog
 from lumen.auth.models import BreakGlassGrant
 from lumen.auth.principal import ClientInfo, Principal
 from lumen.chat.schemas import ConversationDetail
@@ -85,7 +85,11 @@ class BreakGlass:
         async with self._db.async_session() as session:
             session.add(grant)
             await session.commit()
-        await self._record(AuditAction.BREAK_GLASS_GRANT, admin, conversation_id, client)
+        await self._audit.record(
+            admin.audit_event(
+                AuditAction.BREAK_GLASS_GRANT, client, "conversation", str(conversation_id)
+            )
+        )
         return self._view(grant)
 
     async def read(
@@ -100,7 +104,11 @@ class BreakGlass:
         if grant.expires_at <= utcnow():
             raise GrantExpired("This access has expired. Break glass again, with a reason.")
         detail = await self._chat.get_conversation(grant.owner_id, grant.conversation_id)
-        await self._record(AuditAction.BREAK_GLASS_READ, admin, grant.conversation_id, client)
+        await self._audit.record(
+            admin.audit_event(
+                AuditAction.BREAK_GLASS_READ, client, "conversation", str(grant.conversation_id)
+            )
+        )
         return self._view(grant), detail
 
     async def of_owner(self, owner_id: str) -> list[GrantView]:
@@ -133,25 +141,6 @@ class BreakGlass:
         )
         return GrantView(
             grant.id, grant.conversation_id, reason, grant.created_at, grant.expires_at
-        )
-
-    async def _record(
-        self,
-        action: AuditAction,
-        admin: Principal,
-        conversation_id: uuid.UUID,
-        client: ClientInfo,
-    ) -> None:
-        await self._audit.record(
-            AuditEvent(
-                action=action,
-                actor_id=admin.actor_id,
-                actor_role=admin.role,
-                object_type="conversation",
-                object_id=str(conversation_id),
-                ip=client.ip,
-                user_agent=client.user_agent,
-            )
         )
 
 

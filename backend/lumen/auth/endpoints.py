@@ -241,8 +241,8 @@ async def change_password(
     access: AccessDep,
     client: ClientDep,
 ) -> Response:
-    """Change the password; other sessions end and this one gets a new id. 401 for a wrong
-    current password, 422 (``field`` ``new_password``) outside the policy."""
+    """Change the password; other sessions end and this one gets a new id. 422 with ``field``
+    ``current_password`` when it is wrong, ``new_password`` outside the policy."""
     assert principal.session_id and principal.session
     _signed_in_only(principal.session.state)
     sign_in = await access.auth.change_password(

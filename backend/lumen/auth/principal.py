@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from lumen.audit.actions import AuditAction
+from lumen.audit.service import AuditEvent
 from lumen.auth.roles import Role, collections_for
 from lumen.auth.sessions import SessionRecord
 
@@ -42,3 +44,26 @@ class Principal:
     def collections(self) -> tuple[str, ...]:
         """Knowledge collections this caller may retrieve from."""
         return collections_for(self.role)
+
+    def audit_event(
+        self,
+        action: AuditAction,
+        client: ClientInfo,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        *,
+        outcome: str = "success",
+        reason: str | None = None,
+    ) -> AuditEvent:
+        """The audit entry of ``action`` done by this caller from ``client``."""
+        return AuditEvent(
+            action=action,
+            outcome=outcome,
+            actor_id=self.actor_id,
+            actor_role=self.role,
+            object_type=object_type,
+            object_id=object_id,
+            reason=reason,
+            ip=client.ip,
+            user_agent=client.user_agent,
+        )

@@ -328,7 +328,7 @@ class AuthService:
         self, record: SessionRecord, password: str, code: str, client: ClientInfo
     ) -> None:
         """Turn 2FA off after re-checking password and a code. ``Forbidden`` for roles that
-        require it; ``Unauthorized`` for a wrong password or code."""
+        require it; ``InvalidInput`` (``field`` password or code) when either is wrong."""
         if Role(record.role) in MFA_REQUIRED:
             raise Forbidden(
                 f"Two-factor authentication is required for the {record.role} role.",
@@ -339,7 +339,7 @@ class AuthService:
             user = await self._user(repo, record)
             await self._reauthenticate(user, password)
             if not user.totp_enabled or not self._accept_totp(user, code):
-                raise Unauthorized(BAD_CODE)
+                raise InvalidInput(BAD_CODE, field="code")
             user.totp_enabled = False
             user.totp_secret_ciphertext = user.totp_key_id = user.totp_last_step = None
             for row in await repo.recovery_codes(user.id):
@@ -356,7 +356,7 @@ class AuthService:
             repo = UserRepository(session)
             user = await self._user(repo, record)
             if not user.totp_enabled or not self._accept_totp(user, code):
-                raise Unauthorized(BAD_CODE)
+                raise InvalidInput(BAD_CODE, field="code")
             codes = await self._replace_recovery_codes(repo, user.id)
             session.add(user)
             await session.commit()
@@ -391,13 +391,13 @@ class AuthService:
         self, session_id: str, record: SessionRecord, current: str, new: str, client: ClientInfo
     ) -> SignIn:
         """Replace the password after checking the current one; every other session ends and
-        this one gets a new id. ``Unauthorized`` for a wrong current password, ``WeakPassword``
-        for a new one that fails the policy."""
+        this one gets a new id. ``InvalidInput`` (field ``current_password``) for a wrong
+        current password, ``WeakPassword`` for a new one that fails the policy."""
         async with self._db.async_session() as session:
             user = await self._user(UserRepository(session), record)
             if user.password_hash is None:
                 raise InvalidInput("This account signs in through your organisation.")
-            await self._reauthenticate(user, current)
+            await self._reauthenticate(user, current, "current_password")
             await anyio.to_thread.run_sync(
                 passwords.check_password_policy, new, user.email, "new_password"
             )
@@ -434,13 +434,15 @@ class AuthService:
         async with self._db.async_session() as session:
             return await self._user(UserRepository(session), record)
 
-    async def _reauthenticate(self, user: User, password: str) -> None:
+    async def _reauthenticate(self, user: User, password: str, field: str = "password") -> None:
+        """Check the password of a signed-in user (a wrong one is a 422 on ``field``, not a
+        401: the session is fine) under the sign-in throttle."""
         throttle_key = account_key(user.email)
         await self._login_throttle.check(throttle_key)
         ok = await anyio.to_thread.run_sync(passwords.verify_password, password, user.password_hash)
         if not ok:
             await self._login_throttle.failure({throttle_key: ACCOUNT_POLICY})
-            raise Unauthorized("The password is not right.", field="password")
+            raise InvalidInput("The password is not right.", field=field)
 
     async def _user(self, repo: UserRepository, record: SessionRecord) -> User:
         user = await repo.by_id(uuid.UUID(record.user_id))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from lumen.audit.actions import AuditAction
-from lumen.audit.service import AuditEvent, AuditLog
+from lumen.audit.service import AuditLog
 from lumen.auth.models import ApiToken
 from lumen.auth.principal import ClientInfo, Principal
 from lumen.auth.repository import UserRepository
@@ -53,7 +53,9 @@ class ApiTokens:
         async with self._db.async_session() as session:
             session.add(row)
             await session.commit()
-        await self._audit_event(AuditAction.TOKEN_CREATE, owner, row.id, client)
+        await self._audit.record(
+            owner.audit_event(AuditAction.TOKEN_CREATE, client, "api_token", str(row.id))
+        )
         return raw, row
 
     async def list(self, owner: Principal) -> Sequence[ApiToken]:
@@ -71,7 +73,9 @@ class ApiTokens:
                 row.revoked_at = utcnow()
                 session.add(row)
                 await session.commit()
-        await self._audit_event(AuditAction.TOKEN_REVOKE, owner, token_id, client)
+        await self._audit.record(
+            owner.audit_event(AuditAction.TOKEN_REVOKE, client, "api_token", str(token_id))
+        )
 
     async def authenticate(self, raw: str) -> Principal | None:
         """The principal of a valid bearer token, or ``None``."""
@@ -93,19 +97,4 @@ class ApiTokens:
                 await session.commit()
         return Principal(
             user_id=user.id, role=Role(user.role), token_id=row.id, scopes=frozenset(row.scopes)
-        )
-
-    async def _audit_event(
-        self, action: AuditAction, owner: Principal, token_id: uuid.UUID, client: ClientInfo
-    ) -> None:
-        await self._audit.record(
-            AuditEvent(
-                action=action,
-                actor_id=owner.actor_id,
-                actor_role=owner.role,
-                object_type="api_token",
-                object_id=str(token_id),
-                ip=client.ip,
-                user_agent=client.user_agent,
-            )
         )

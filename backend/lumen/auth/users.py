@@ -65,7 +65,11 @@ class UserAdmin:
             )
             session.add(user)
             await session.commit()
-        await self._record(AuditAction.INVITE, admin, user, client, reason=f"role_{role}")
+        await self._audit.record(
+            admin.audit_event(
+                AuditAction.INVITE, client, "user", str(user.id), reason=f"role_{role}"
+            )
+        )
         return user, token
 
     async def update(
@@ -99,7 +103,9 @@ class UserAdmin:
         if events:
             await self._sessions.end_all(str(user.id))
         for action, reason in events:
-            await self._record(action, admin, user, client, reason=reason)
+            await self._audit.record(
+                admin.audit_event(action, client, "user", str(user.id), reason=reason)
+            )
         return user
 
     async def create(self, email: str, role: Role, password: str) -> User:
@@ -128,24 +134,3 @@ class UserAdmin:
             )
         )
         return user
-
-    async def _record(
-        self,
-        action: AuditAction,
-        admin: Principal,
-        user: User,
-        client: ClientInfo,
-        reason: str | None = None,
-    ) -> None:
-        await self._audit.record(
-            AuditEvent(
-                action=action,
-                actor_id=admin.actor_id,
-                actor_role=admin.role,
-                object_type="user",
-                object_id=str(user.id),
-                reason=reason,
-                ip=client.ip,
-                user_agent=client.user_agent,
-            )
-        )

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request, Response, status
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from lumen.audit.actions import AuditAction
-from lumen.audit.service import AuditEvent
 from lumen.auth.principal import Principal
 from lumen.chat.schemas import (
     EVENT_NAMES,
@@ -48,15 +47,7 @@ class _Audited:
     def __init__(
         self, log: AuditDep, user: Principal, client: ClientDep, action: AuditAction, object_id: str
     ) -> None:
-        self._event = AuditEvent(
-            action=action,
-            actor_id=user.actor_id,
-            actor_role=user.role,
-            object_type="conversation",
-            object_id=object_id,
-            ip=client.ip,
-            user_agent=client.user_agent,
-        )
+        self._event = user.audit_event(action, client, "conversation", object_id)
         self._log = log
 
     async def __aenter__(self) -> None:

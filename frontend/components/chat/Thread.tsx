@@ -13,10 +13,16 @@ import { UserQuestion } from "./UserQuestion";
 /** How close to the bottom (px) the reader must be for a growing answer to keep them there. */
 const FOLLOW_SLACK_PX = 160;
 
-type Props = { conversationId: string; messages: readonly Message[]; draft: Draft | null };
+type Props = {
+  conversationId: string;
+  messages: readonly Message[];
+  draft: Draft | null;
+  /** Someone else's conversation (break glass): nothing can be asked or regenerated. */
+  readOnly?: boolean;
+};
 
 /** The messages of a conversation, the live answer in place, and the source panel. */
-export function Thread({ conversationId, messages, draft }: Props) {
+export function Thread({ conversationId, messages, draft, readOnly = false }: Props) {
   const { ask, regenerate } = useAnswerStream();
   const [source, setSource] = useState<Source | null>(null);
   const closeSource = useCallback(() => setSource(null), []);
@@ -37,7 +43,10 @@ export function Thread({ conversationId, messages, draft }: Props) {
   }, [length]);
 
   const regenerateFor = (message: { status: string; id: string | null }) =>
-    !busy && message.id && (message.status === "stopped" || message.status === "failed")
+    !readOnly &&
+    !busy &&
+    message.id &&
+    (message.status === "stopped" || message.status === "failed")
       ? () => regenerate(conversationId, message.id as string)
       : undefined;
 

@@ -117,10 +117,11 @@ export function useSourceDocument(id: string | null) {
 }
 
 /** Ingestion jobs; polled while one is queued or running. */
-export function useJobs() {
+export function useJobs(enabled = true) {
   return useQuery({
     queryKey: queryKeys.jobs,
     queryFn: ({ signal }) => unwrap(api.GET("/api/v1/jobs", { signal })),
+    enabled,
     retry: false,
     refetchInterval: (query) =>
       query.state.data?.items.some((j) => j.status === "queued" || j.status === "running")

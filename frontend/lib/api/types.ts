@@ -3,7 +3,7 @@
  * (lumen/chat/schemas.py …): when the generated openapi.json renames one, this is the only
  * file to change.
  */
-import type { components } from "./schema";
+import type { components, paths } from "./schema";
 
 type Schemas = components["schemas"];
 
@@ -43,3 +43,33 @@ export type AnswerEvent =
   | { event: "token"; data: TokenEvent }
   | { event: "done"; data: DoneEvent }
   | { event: "error"; data: ProblemFields };
+
+// Accounts, 2FA, roles and the audit log (issue 5). Named by the route that answers them, so
+// a renamed schema in openapi.json changes nothing here.
+type Responses<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  responses: infer R;
+}
+  ? R
+  : never;
+type JsonOf<R, S extends PropertyKey> = S extends keyof R
+  ? R[S] extends { content: { "application/json": infer B } }
+    ? B
+    : never
+  : never;
+
+export type AuthState = JsonOf<Responses<"/api/v1/auth/me", "get">, 200>;
+export type AuthStatus = AuthState["status"];
+export type AuthUser = AuthState["user"];
+export type Role = AuthUser["role"];
+export type Providers = JsonOf<Responses<"/api/v1/auth/providers", "get">, 200>;
+export type TotpSetup = JsonOf<Responses<"/api/v1/auth/2fa/setup", "post">, 200>;
+export type SessionItem = JsonOf<Responses<"/api/v1/auth/sessions", "get">, 200>["items"][number];
+export type ApiToken = JsonOf<Responses<"/api/v1/account/tokens", "get">, 200>["items"][number];
+export type TokenScope = "search" | "drugs";
+export type AccessEvent = JsonOf<
+  Responses<"/api/v1/account/access-events", "get">,
+  200
+>["items"][number];
+export type AdminUser = JsonOf<Responses<"/api/v1/admin/users", "get">, 200>["items"][number];
+export type AuditEntry = JsonOf<Responses<"/api/v1/admin/audit", "get">, 200>["items"][number];
+export type AuditVerification = JsonOf<Responses<"/api/v1/admin/audit/verify", "get">, 200>;

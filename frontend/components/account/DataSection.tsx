@@ -1,0 +1,153 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+
+import { ErrorNotice } from "@/components/ErrorNotice";
+import { Field } from "@/components/Field";
+import { deleteAccount, useAccessEvents } from "@/lib/api/account";
+import { ApiError } from "@/lib/api/problem";
+import type { AuthUser } from "@/lib/api/types";
+import { chatHref } from "@/lib/routes";
+
+import { when } from "./format";
+import { Section } from "./Section";
+
+export function AccessEventsSection() {
+  const events = useAccessEvents();
+  return (
+    <Section id="access" title="Administrator access to your conversations">
+      <p className="text-sm text-slate-700">
+        An administrator can open a conversation in an emergency (&ldquo;break glass&rdquo;). Each
+        time, the reason is recorded and listed here.
+      </p>
+      {events.isPending && <p role="status">Loading…</p>}
+      {events.error && <ErrorNotice error={events.error} onRetry={() => void events.refetch()} />}
+      {events.data && events.data.items.length === 0 && (
+        <p className="text-sm">No administrator has opened your conversations.</p>
+      )}
+      {events.data && events.data.items.length > 0 && (
+        <div className="overflow-x-auto">
+          <table className="w-full text-left text-sm">
+            <caption className="sr-only">Break-glass accesses</caption>
+            <thead>
+              <tr className="border-b border-slate-300">
+                <th scope="col" className="py-1 pr-3">
+                  When
+                </th>
+                <th scope="col" className="py-1 pr-3">
+                  Conversation
+                </th>
+                <th scope="col" className="py-1 pr-3">
+                  Reason
+                </th>
+                <th scope="col" className="py-1">
+                  Access ends
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.data.items.map((e) => (
+                <tr key={e.id} className="border-b border-slate-200 align-top">
+                  <td className="py-1 pr-3">{when(e.created_at)}</td>
+                  <td className="py-1 pr-3">
+                    <a className="text-teal-800 underline" href={chatHref(e.conversation_id)}>
+                      Open
+                      <span className="sr-only"> conversation {e.conversation_id}</span>
+                    </a>
+                  </td>
+                  <td className="py-1 pr-3">{e.reason}</td>
+                  <td className="py-1">{when(e.expires_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Section>
+  );
+}
+
+export function DataSection({ user }: { user: AuthUser }) {
+  const [open, setOpen] = useState(false);
+  const [password, setPassword] = useState("");
+  const [confirm, setConfirm] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await deleteAccount(user.sso ? { confirm: "DELETE" } : { password });
+      window.location.assign("/signin?deleted=1");
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const problem = error instanceof ApiError ? error : null;
+
+  return (
+    <Section id="data" title="Your data">
+      <p className="text-sm text-slate-700">
+        Download everything Lumen keeps about you: your account, conversations and the administrator
+        accesses to them, as one JSON file.
+      </p>
+      <a
+        href="/api/v1/account/export"
+        download="lumen-my-data.json"
+        className="btn-secondary self-start"
+      >
+        Download my data
+      </a>
+      {!open ? (
+        <button type="button" className="btn-danger self-start" onClick={() => setOpen(true)}>
+          Delete my account
+        </button>
+      ) : (
+        <form
+          className="flex flex-col gap-3 rounded-md border border-red-300 p-3"
+          onSubmit={submit}
+        >
+          <p className="text-sm">
+            This deletes your account, your conversations and your sessions for good. The audit log
+            keeps a record that the account existed.
+          </p>
+          {user.sso ? (
+            <Field
+              label='Type "DELETE" to confirm'
+              required
+              value={confirm}
+              onChange={(e) => setConfirm(e.target.value)}
+            />
+          ) : (
+            <Field
+              label="Your password, to confirm"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              error={problem?.field === "password" ? problem.detail : null}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
+          {error !== null && problem?.field !== "password" && <ErrorNotice error={error} />}
+          <div className="flex flex-wrap gap-2">
+            <button
+              type="submit"
+              className="btn-danger"
+              disabled={busy || (user.sso && confirm !== "DELETE")}
+            >
+              Delete my account permanently
+            </button>
+            <button type="button" className="btn-secondary" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+    </Section>
+  );
+}
