@@ -298,7 +298,7 @@ def test_break_glass_is_reasoned_time_limited_audited_and_shown_to_the_patient(
         "/api/v1/admin/break-glass", json={"conversation_id": conversation, "reason": "curious"}
     )
     assert short.status_code == 422 and short.json()["field"] == "reason"
-    reason = "Safety review of an answer the patient reported, ticket 5120"
+    reason = "Safety review of an answer the patient reported, ticket walrus-quokka"
     grant = admin.client.post(
         "/api/v1/admin/break-glass", json={"conversation_id": conversation, "reason": reason}
     ).json()
@@ -309,7 +309,8 @@ def test_break_glass_is_reasoned_time_limited_audited_and_shown_to_the_patient(
     actions = [(r[4], r[6]) for r in _audit_rows(small_runtime)]
     assert ("break_glass.grant", conversation) in actions
     assert ("break_glass.read", conversation) in actions
-    assert all("5120" not in str(row) for row in _audit_rows(small_runtime)), "no reason text"
+    rows = " ".join(str(row) for row in _audit_rows(small_runtime))
+    assert "walrus" not in rows, "the reason stays out of the audit log"
     with sqlite3.connect(small_runtime.settings.data_dir / "lumen.db") as raw:
         raw.execute(
             "UPDATE break_glass_grants SET expires_at = '2020-01-01 00:00:00.000000' WHERE id = ?",

@@ -153,6 +153,16 @@ async def test_a_recovery_code_works_once(stack) -> None:  # type: ignore[no-unt
         await stack.auth.challenge(again.session_id, again.record, CLIENT, recovery_code=codes[0])
 
 
+async def test_the_session_store_reports_whether_it_answers(stack) -> None:  # type: ignore[no-untyped-def]
+    from lumen.auth.sessions import RedisSessionStore
+    from tests.servers import free_port
+
+    assert await stack.sessions.store.ping()
+    dead = RedisSessionStore(f"redis://127.0.0.1:{free_port()}/0", "lumen-test-dead")
+    assert not await dead.ping()
+    await dead.aclose()
+
+
 def _filter(action: str):  # type: ignore[no-untyped-def]
     from lumen.audit.service import AuditFilter
 

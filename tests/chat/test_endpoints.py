@@ -165,4 +165,5 @@ def test_readiness_reports_database_index_and_llm(client: httpx.Client) -> None:
     body = client.get("/readyz").json()
     assert body["status"] == "ready" and body["database"] == "up"
     assert body["index"]["points"] > 0
+    assert body["sessions"] == {"store": "in-process", "state": "up"}
     assert body["llm"]["engine"] == "extractive"

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 SESSION_ID_BYTES = 32
 
@@ -45,6 +46,7 @@ class SessionStore(Protocol):
     async def load(self, key: str) -> SessionRecord | None: ...
     async def delete(self, key: str, user_id: str) -> None: ...
     async def keys_of(self, user_id: str) -> list[str]: ...
+    async def ping(self) -> bool: ...
     async def aclose(self) -> None: ...
 
 
@@ -76,6 +78,9 @@ class MemorySessionStore:
     async def keys_of(self, user_id: str) -> list[str]:
         keys = list(self._by_user.get(user_id, ()))
         return [key for key in keys if await self.load(key) is not None]
+
+    async def ping(self) -> bool:
+        return True
 
     async def aclose(self) -> None:
         self._records.clear()
@@ -121,6 +126,13 @@ class RedisSessionStore:
         if gone:  # expired records leave their id in the index; tidy it here
             await self._redis.srem(self._user(user_id), *gone)
         return [k for k, value in zip(keys, alive, strict=True) if value is not None]
+
+    async def ping(self) -> bool:
+        """Whether Redis answers (readiness)."""
+        try:
+            return bool(await self._redis.ping())
+        except RedisError:
+            return False
 
     async def aclose(self) -> None:
         await self._redis.aclose()

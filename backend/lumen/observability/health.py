@@ -27,8 +27,9 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
     """Readiness: 200 when the database and the index answer, else 503.
 
     Body: ``{status, database, index: {points}, knowledge: {documents}, llm: {state, breaker},
-    jobs: [{kind, status, done, total, unit}]}``. An LLM that is down does not make Lumen
-    unready: answers degrade to the extractive engine.
+    sessions: {store, state}, jobs: [{kind, status, done, total, unit}]}``. An LLM that is
+    down does not make Lumen unready: answers degrade to the extractive engine. A session
+    store that does not answer does: nobody could sign in.
     """
     body: dict[str, Any] = {"status": "ready"}
     ok = True
@@ -67,6 +68,14 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
                 "state": runtime.breaker.state,
                 "since": since.isoformat() if since else None,
             }
+    if runtime.access is not None:
+        # Without its session store nobody can sign in: Redis down makes Lumen unready.
+        store_up = await runtime.access.sessions.store.ping()
+        body["sessions"] = {
+            "store": "redis" if runtime.settings.redis_url else "in-process",
+            "state": "up" if store_up else "down",
+        }
+        ok = ok and store_up
     if not ok:
         body["status"] = "unready"
     return JSONResponse(body, status_code=200 if ok else 503)

@@ -925,8 +925,9 @@ export interface paths {
          * @description Readiness: 200 when the database and the index answer, else 503.
          *
          *     Body: ``{status, database, index: {points}, knowledge: {documents}, llm: {state, breaker},
-         *     jobs: [{kind, status, done, total, unit}]}``. An LLM that is down does not make Lumen
-         *     unready: answers degrade to the extractive engine.
+         *     sessions: {store, state}, jobs: [{kind, status, done, total, unit}]}``. An LLM that is
+         *     down does not make Lumen unready: answers degrade to the extractive engine. A session
+         *     store that does not answer does: nobody could sign in.
          */
         get: operations["readyz_readyz_get"];
         put?: never;
