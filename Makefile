@@ -50,7 +50,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check backend tests bench
 	$(BIN)/mypy
 
-test: $(STAMP) $(LLM_STAMP) lint openapi-check
+test: $(STAMP) $(LLM_STAMP) $(OIDC_PROVIDER)/node_modules/.package-lock.json lint openapi-check
 	$(BIN)/pytest -q -ra
 	$(MAKE) e2e
 
@@ -77,7 +77,11 @@ openapi-check: $(STAMP) frontend/node_modules/.package-lock.json
 	apt-get update -qq && apt-get install -y -qq chromium
 e2e/node_modules/.package-lock.json: e2e/package-lock.json
 	cd e2e && npm ci --no-audit --no-fund --loglevel=error
-e2e: $(STAMP) $(FRONTEND_OUT) /usr/bin/chromium e2e/node_modules/.package-lock.json
+# The OpenID provider that organisation sign-in is tested against (pytest and e2e).
+OIDC_PROVIDER := tests/auth/oidc_provider
+$(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package-lock.json
+	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error
+e2e: $(STAMP) $(FRONTEND_OUT) /usr/bin/chromium e2e/node_modules/.package-lock.json $(OIDC_PROVIDER)/node_modules/.package-lock.json
 	cd frontend && npm run lint && npx tsc --noEmit
 	cd e2e && npx tsc --noEmit && ./run.sh
 

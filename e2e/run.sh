@@ -42,6 +42,19 @@ export E2E_NEWSTAFF_EMAIL="newstaff-$RUN_ID@e2e.test" E2E_NEWSTAFF_PASSWORD=$(se
 # Sessions and TOTP steps of a previous run mean nothing to this one.
 rm -f artifacts/staff-*.json artifacts/totp-steps.json
 
+# A real OpenID provider for organisation sign-in (panva's oidc-provider; make installs it).
+OIDC_DIR="$ROOT/tests/auth/oidc_provider"
+OIDC_PORT=${LUMEN_E2E_OIDC_PORT:-8766}
+export LUMEN_OIDC_ISSUER="http://127.0.0.1:$OIDC_PORT" LUMEN_OIDC_CLIENT_ID=lumen \
+  LUMEN_OIDC_CLIENT_SECRET=lumen-test-secret LUMEN_OIDC_NAME="Example Pharma"
+OIDC_PORT=$OIDC_PORT OIDC_REDIRECT_URIS="$LUMEN_E2E_URL/api/v1/auth/oidc/callback" \
+  node "$OIDC_DIR/server.mjs" > artifacts/oidc.log 2>&1 &
+oidc_pid=$!
+for _ in $(seq 1 60); do
+  curl -sf "$LUMEN_OIDC_ISSUER/.well-known/openid-configuration" > /dev/null && break
+  sleep 0.25
+done
+
 server_pid=""
 start_server() {
   "$BIN/lumen" serve --no-seed --port "$PORT" > artifacts/server.log 2>&1 &
@@ -55,7 +68,7 @@ start_server() {
   return 1
 }
 stop_server() { [ -n "$server_pid" ] && kill "$server_pid" 2> /dev/null && wait "$server_pid" || true; }
-trap stop_server EXIT
+trap 'stop_server; kill "$oidc_pid" 2> /dev/null || true' EXIT
 
 start_server
 npx playwright test --grep-invert @after-restart
