@@ -85,9 +85,10 @@ e2e: $(STAMP) $(FRONTEND_OUT) /usr/bin/chromium e2e/node_modules/.package-lock.j
 	cd frontend && npm run lint && npx tsc --noEmit
 	cd e2e && npx tsc --noEmit && ./run.sh
 
-# Refresh the README's screenshot from the browser suite's artifacts.
+# Refresh the README's screenshots from the browser suite's artifacts.
 screenshot: e2e
 	cp e2e/artifacts/chat-answer.png docs/screenshot-chat.png
+	cp e2e/artifacts/account.png docs/screenshot-account.png
 
 bench: $(STAMP) $(LLM_STAMP)
 	$(BIN)/python -m bench.run
