@@ -1,7 +1,9 @@
 """Logging and error reporting without PHI.
 
 Lumen never logs message text; as a second line of defence, Sentry events drop request bodies,
-cookies and query strings, and breadcrumbs keep only their category.
+cookies and query strings, and breadcrumbs keep only their category. The access log keeps the
+path but drops the query string: ``/search?q=…`` carries what someone asked and
+``/admin/users?q=…`` part of an e-mail address.
 """
 
 from __future__ import annotations
@@ -20,6 +22,20 @@ def configure_logging(settings: Settings) -> None:
     )
     # httpx logs every request URL at INFO; URLs of the LLM server are not PHI but are noise.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, QueryStringFilter) for f in access.filters):
+        access.addFilter(QueryStringFilter())
+
+
+class QueryStringFilter(logging.Filter):
+    """Cut the query string from uvicorn's access-log records, whose ``args`` are
+    ``(client, method, path with query, http version, status)``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            record.args = (args[0], args[1], args[2].split("?", 1)[0], args[3], args[4])
+        return True
 
 
 def scrub_event(event: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:
