@@ -31,6 +31,8 @@ from lumen.problems import Forbidden, Unauthorized
 from lumen.runtime import Runtime
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Sent by the web app's background polling: such a request does not count as activity.
+BACKGROUND_HEADER = "x-lumen-background"
 _UNRESOLVED = object()
 
 
@@ -81,7 +83,8 @@ ClientDep = Annotated[ClientInfo, Depends(client_info)]
 
 
 async def current_session(request: Request, access: AccessDep) -> tuple[str, SessionRecord] | None:
-    """The caller's live session (resolved once per request), or ``None``."""
+    """The caller's live session (resolved once per request), or ``None``. Every request
+    counts as activity for the idle timeout but those with ``X-Lumen-Background: 1``."""
     cached: tuple[str, SessionRecord] | None | object = getattr(
         request.state, "lumen_session", _UNRESOLVED
     )
@@ -90,7 +93,8 @@ async def current_session(request: Request, access: AccessDep) -> tuple[str, Ses
     session_id = request.cookies.get(SESSION_COOKIE)
     found = None
     if session_id:
-        record = await access.sessions.resolve(session_id)
+        activity = request.headers.get(BACKGROUND_HEADER) != "1"
+        record = await access.sessions.resolve(session_id, activity=activity)
         found = (session_id, record) if record is not None else None
     request.state.lumen_session = found
     return found

@@ -54,9 +54,10 @@ class Stack:
     backend: str
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["embedded", "production"])
 async def stack(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Stack]:
-    """``AuthService`` with in-process stores, then with Redis: the same tests run on both."""
+    """``AuthService`` as ``make run`` builds it (SQLite, in-process stores), then as
+    production does (PostgreSQL, Redis): the same tests run on both columns."""
     from lumen.audit.service import AuditLog
     from lumen.auth.components import build_access
     from lumen.db import Database
@@ -64,13 +65,15 @@ async def stack(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     from lumen.security.encryption import load_key_ring
     from lumen.settings import Settings
 
-    redis_url = None
+    redis_url = database_url = None
     prefix = "lumen"
-    if request.param == "redis":
+    if request.param == "production":
         redis_url = request.getfixturevalue("redis_server")
         prefix = request.getfixturevalue("redis_prefix")
+        database_url = request.getfixturevalue("postgres_url")
     settings = Settings(
         data_dir=tmp_path, redis_url=redis_url, redis_key_prefix=prefix,
+        database_url=database_url,
         register_rate_limit="3/hour", chat_rate_limit="2/minute",
     )  # fmt: skip
     upgrade_to_head(settings.sqlalchemy_url)

@@ -54,6 +54,15 @@ async def test_activity_keeps_a_session_alive_until_the_absolute_timeout(stack) 
     assert await stack.sessions.resolve(signed.session_id) is None, "absolute timeout"
 
 
+async def test_background_polling_does_not_keep_a_session_alive(stack) -> None:  # type: ignore[no-untyped-def]
+    stack.sessions.idle_timeout_s = 2
+    signed = await _registered(stack)
+    await asyncio.sleep(1.2)
+    assert await stack.sessions.resolve(signed.session_id, activity=False) is not None
+    await asyncio.sleep(1.0)
+    assert await stack.sessions.resolve(signed.session_id, activity=False) is None
+
+
 async def test_rotation_ends_the_old_id(stack) -> None:  # type: ignore[no-untyped-def]
     signed = await _registered(stack)
     new_id, record = await stack.sessions.rotate(signed.session_id, signed.record)

@@ -181,9 +181,11 @@ class Sessions:
         await self.store.save(session_key(session_id), record, self._ttl(record, now))
         return session_id, record
 
-    async def resolve(self, session_id: str) -> SessionRecord | None:
-        """The live record of ``session_id`` (and mark it seen), or ``None`` when unknown,
-        idle past the idle timeout or past the absolute timeout (then it is ended)."""
+    async def resolve(self, session_id: str, activity: bool = True) -> SessionRecord | None:
+        """The live record of ``session_id``, or ``None`` when unknown, idle past the idle
+        timeout or past the absolute timeout (then it is ended). ``activity`` marks it seen;
+        a page's background polling passes ``False`` so that it cannot defeat the automatic
+        logoff (HIPAA 164.312(a)(2)(iii))."""
         key = session_key(session_id)
         record = await self.store.load(key)
         if record is None:
@@ -192,6 +194,8 @@ class Sessions:
         if now - record.last_seen_at >= self.idle_timeout_s or now >= record.expires_at:
             await self.store.delete(key, record.user_id)
             return None
+        if not activity:
+            return record
         seen = replace(record, last_seen_at=now)
         await self.store.save(key, seen, self._ttl(seen, now))
         return seen

@@ -120,7 +120,9 @@ export function useSourceDocument(id: string | null) {
 export function useJobs(enabled = true) {
   return useQuery({
     queryKey: queryKeys.jobs,
-    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/jobs", { signal })),
+    // Background polling: the server does not count it as activity (automatic logoff).
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/jobs", { signal, headers: { "X-Lumen-Background": "1" } })),
     enabled,
     retry: false,
     refetchInterval: (query) =>
