@@ -25,20 +25,25 @@ def free_port() -> int:
 
 @contextmanager
 def lumen_serve(
-    data_dir: Path, extra_env: dict[str, str] | None = None, ready_timeout_s: float = 120
+    data_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    ready_timeout_s: float = 120,
+    log: Path | None = None,
 ) -> Iterator[tuple[str, int]]:
     """Run ``lumen serve --no-seed`` over ``data_dir`` until ``/readyz`` answers 200; yield
-    ``(base_url, pid)``; terminate it afterwards. Raises ``RuntimeError`` if it never gets ready.
+    ``(base_url, pid)``; terminate it afterwards. ``log`` receives its output (else it is
+    dropped). Raises ``RuntimeError`` if it never gets ready.
     """
     port = free_port()
     env = {**os.environ, "LUMEN_DATA_DIR": str(data_dir), "LUMEN_LOG_LEVEL": "WARNING"}
     env.update(extra_env or {})
+    output = log.open("wb") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
         [sys.executable, "-m", "lumen.cli", "serve", "--no-seed", "--port", str(port)],
         env=env,
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -56,3 +61,5 @@ def lumen_serve(
     finally:
         proc.terminate()
         proc.wait(30)
+        if log:
+            output.close()  # type: ignore[union-attr]

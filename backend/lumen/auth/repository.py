@@ -6,10 +6,12 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from lumen.auth.models import ApiToken, RecoveryCode, User
+from lumen.problems import Conflict
 
 
 class UserRepository:
@@ -21,6 +23,19 @@ class UserRepository:
     async def by_email(self, email: str) -> User | None:
         """The user with this (normalised) e-mail address."""
         return (await self.session.exec(select(User).where(User.email == email))).first()
+
+    async def add_new(self, user: User) -> None:
+        """Add a user whose e-mail address has no account yet; ``Conflict`` (field
+        ``email``) otherwise, also when a concurrent request took the address first (the
+        unique index). The caller commits."""
+        if await self.by_email(user.email) is None:
+            self.session.add(user)
+            try:
+                await self.session.flush()
+                return
+            except IntegrityError:
+                await self.session.rollback()
+        raise Conflict("An account with this e-mail address exists.", field="email")
 
     async def by_id(self, user_id: uuid.UUID) -> User | None:
         """The user with this id."""

@@ -102,8 +102,6 @@ class AuthService:
         await anyio.to_thread.run_sync(passwords.check_password_policy, password, email)
         password_hash = await anyio.to_thread.run_sync(passwords.hash_password, password)
         async with self._db.async_session() as session:
-            if await UserRepository(session).by_email(email) is not None:
-                raise Conflict("An account with this e-mail address exists.", field="email")
             user = User(
                 email=email,
                 role=Role.PATIENT,
@@ -111,7 +109,7 @@ class AuthService:
                 password_changed_at=utcnow(),
                 last_sign_in_at=utcnow(),
             )
-            session.add(user)
+            await UserRepository(session).add_new(user)
             await session.commit()
         await self._record(AuditAction.REGISTER, user, client, object_id=str(user.id))
         return await self._start_session(user, client)

@@ -18,7 +18,7 @@ from lumen.auth.service import normalise_email, token_hash
 from lumen.auth.sessions import Sessions
 from lumen.db import Database
 from lumen.knowledge.models import utcnow
-from lumen.problems import Conflict, InvalidInput, NotFound
+from lumen.problems import InvalidInput, NotFound
 
 
 class UserAdmin:
@@ -54,8 +54,6 @@ class UserAdmin:
         email = normalise_email(email)
         token = secrets.token_urlsafe(32)
         async with self._db.async_session() as session:
-            if await UserRepository(session).by_email(email) is not None:
-                raise Conflict("An account with this e-mail address exists.", field="email")
             user = User(
                 email=email,
                 role=role,
@@ -63,7 +61,7 @@ class UserAdmin:
                 invitation_token_hash=token_hash(token),
                 invitation_expires_at=utcnow() + self._invitation_ttl,
             )
-            session.add(user)
+            await UserRepository(session).add_new(user)
             await session.commit()
         await self._audit.record(
             admin.audit_event(
@@ -114,15 +112,13 @@ class UserAdmin:
         email = normalise_email(email)
         check_password_policy(password, email)
         async with self._db.async_session() as session:
-            if await UserRepository(session).by_email(email) is not None:
-                raise Conflict("An account with this e-mail address exists.", field="email")
             user = User(
                 email=email,
                 role=role,
                 password_hash=hash_password(password),
                 password_changed_at=utcnow(),
             )
-            session.add(user)
+            await UserRepository(session).add_new(user)
             await session.commit()
         await self._audit.record(
             AuditEvent(
