@@ -115,6 +115,18 @@ async def test_a_correct_password_resets_the_failure_count(stack) -> None:  # ty
     await stack.auth.login("sam@example.org", PASSWORD, CLIENT)
 
 
+async def test_two_registrations_racing_for_one_address_yield_one_account(stack) -> None:  # type: ignore[no-untyped-def]
+    from lumen.problems import Conflict
+
+    results = await asyncio.gather(
+        stack.auth.register("race@example.org", PASSWORD, CLIENT),
+        stack.auth.register("race@example.org", PASSWORD, CLIENT),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, Conflict) for r in results) == 1, results
+    assert sum(not isinstance(r, Exception) for r in results) == 1
+
+
 async def test_unknown_accounts_fail_like_wrong_passwords(stack) -> None:  # type: ignore[no-untyped-def]
     await _registered(stack)
     with pytest.raises(Unauthorized) as unknown:
