@@ -36,7 +36,6 @@ class AuditAction(StrEnum):
     ESCALATION = "conversation.escalation"
     BREAK_GLASS_GRANT = "break_glass.grant"
     BREAK_GLASS_READ = "break_glass.read"
-    SEARCH = "knowledge.search"
     INGESTION_SUBMIT = "ingestion.submit"
     INGESTION_FINISH = "ingestion.finish"
     AUDIT_READ = "audit.read"
