@@ -40,7 +40,6 @@ from lumen.deps import AccessDep, AnySession, ClientDep, RuntimeDep
 from lumen.problems import Forbidden, NotFound, Problem
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-OIDC_CALLBACK = "/api/v1/auth/oidc/callback"
 ENROLLMENT_PAGE = "/account/2fa"
 
 
