@@ -70,15 +70,22 @@ class VerifyOut(BaseModel):
     problem: str | None
 
 
-def audit_filter(
-    actor_id: Annotated[str | None, Query(max_length=64)] = None,
+async def audit_filter(
+    access: AccessDep,
+    actor_id: Annotated[
+        str | None,
+        Query(max_length=254, description="A user id, or an e-mail address (resolved to its id)"),
+    ] = None,
     action: Annotated[str | None, Query(max_length=48)] = None,
     object_type: Annotated[str | None, Query(max_length=32)] = None,
     object_id: Annotated[str | None, Query(max_length=64)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> AuditFilter:
-    """The filter from the query string (times ISO 8601, inclusive)."""
+    """The filter from the query string (times ISO 8601, inclusive). An e-mail address in
+    ``actor_id`` is resolved to the account's id; one without an account matches nothing."""
+    if actor_id and "@" in actor_id:
+        actor_id = await access.users.id_of(actor_id) or actor_id
     return AuditFilter(actor_id, action, object_type, object_id, since, until)
 
 

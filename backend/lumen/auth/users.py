@@ -46,6 +46,12 @@ class UserAdmin:
         async with self._db.async_session() as session:
             return await UserRepository(session).emails_of(user_ids)
 
+    async def id_of(self, email: str) -> str | None:
+        """The user id of an e-mail address, if it has an account."""
+        async with self._db.async_session() as session:
+            user = await UserRepository(session).by_email(email.strip().lower())
+        return str(user.id) if user else None
+
     async def invite(
         self, admin: Principal, email: str, role: Role, client: ClientInfo
     ) -> tuple[User, str]:

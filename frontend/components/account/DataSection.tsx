@@ -1,12 +1,15 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 
+import { PasswordField } from "@/components/auth/PasswordField";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { Field } from "@/components/Field";
+import { SubmitRow } from "@/components/SubmitRow";
 import { deleteAccount, useAccessEvents } from "@/lib/api/account";
-import { ApiError } from "@/lib/api/problem";
+import { fieldError } from "@/lib/api/problem";
 import type { AuthUser } from "@/lib/api/types";
+import { useFormAction } from "@/lib/form-action";
 import { chatHref } from "@/lib/routes";
 
 import { when } from "./format";
@@ -71,23 +74,8 @@ export function DataSection({ user }: { user: AuthUser }) {
   const [open, setOpen] = useState(false);
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await deleteAccount(user.sso ? { confirm: "DELETE" } : { password });
-      window.location.assign("/signin?deleted=1");
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const problem = error instanceof ApiError ? error : null;
+  const { busy, error, submit } = useFormAction();
+  const passwordError = fieldError(error, "password");
 
   return (
     <Section id="data" title="Your data">
@@ -109,7 +97,12 @@ export function DataSection({ user }: { user: AuthUser }) {
       ) : (
         <form
           className="flex flex-col gap-3 rounded-md border border-red-300 p-3"
-          onSubmit={submit}
+          onSubmit={(e) =>
+            submit(e, async () => {
+              await deleteAccount(user.sso ? { confirm: "DELETE" } : { password });
+              window.location.assign("/signin?deleted=1");
+            })
+          }
         >
           <p className="text-sm">
             This deletes your account, your conversations and your sessions for good. The audit log
@@ -123,29 +116,21 @@ export function DataSection({ user }: { user: AuthUser }) {
               onChange={(e) => setConfirm(e.target.value)}
             />
           ) : (
-            <Field
+            <PasswordField
               label="Your password, to confirm"
-              type="password"
-              autoComplete="current-password"
-              required
               value={password}
-              error={problem?.field === "password" ? problem.detail : null}
+              error={passwordError}
               onChange={(e) => setPassword(e.target.value)}
             />
           )}
-          {error !== null && problem?.field !== "password" && <ErrorNotice error={error} />}
-          <div className="flex flex-wrap gap-2">
-            <button
-              type="submit"
-              className="btn-danger"
-              disabled={busy || (user.sso && confirm !== "DELETE")}
-            >
-              Delete my account permanently
-            </button>
-            <button type="button" className="btn-secondary" onClick={() => setOpen(false)}>
-              Cancel
-            </button>
-          </div>
+          <SubmitRow
+            error={passwordError === null ? error : null}
+            busy={busy}
+            label="Delete my account permanently"
+            danger
+            disabled={user.sso && confirm !== "DELETE"}
+            onCancel={() => setOpen(false)}
+          />
         </form>
       )}
     </Section>

@@ -3,16 +3,19 @@
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import QRCode from "qrcode";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState } from "react";
 
+import { CodeField } from "@/components/auth/CodeField";
 import { CopyButton } from "@/components/CopyButton";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { Field } from "@/components/Field";
+import { SubmitRow } from "@/components/SubmitRow";
 import { setupTotp, verifyTotp } from "@/lib/api/account";
 import { safeNext } from "@/lib/api/client";
-import { ApiError } from "@/lib/api/problem";
+import { fieldError } from "@/lib/api/problem";
 import type { TotpSetup } from "@/lib/api/types";
 import { useAuth, useSetAuthState } from "@/lib/auth";
+import { useFormAction } from "@/lib/form-action";
 
 import { RecoveryCodes } from "./RecoveryCodes";
 
@@ -27,8 +30,7 @@ export function EnrollTotp() {
   const [qr, setQr] = useState<string | null>(null);
   const [setupError, setSetupError] = useState<unknown>(null);
   const [code, setCode] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, submit } = useFormAction();
   const [codes, setCodes] = useState<string[] | null>(null);
   const started = useRef(false);
   const forced = status === "mfa_enrollment_required";
@@ -50,21 +52,6 @@ export function EnrollTotp() {
     started.current = true;
     void start();
   }, [user, alreadyOn]);
-
-  const verify = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const result = await verifyTotp(code.replace(/\s/g, ""));
-      setCodes(result.recovery_codes);
-      setAuth(result.state, { keepData: true });
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
 
   if (alreadyOn) {
     return (
@@ -95,7 +82,7 @@ export function EnrollTotp() {
     );
   }
 
-  const problem = error instanceof ApiError ? error : null;
+  const codeError = fieldError(error, "code");
   return (
     <div className="flex flex-col gap-4">
       {forced && (
@@ -140,21 +127,29 @@ export function EnrollTotp() {
         setupError === null && <p role="status">Preparing your setup key…</p>
       )}
       {setup && (
-        <form className="card flex flex-col gap-4" onSubmit={verify}>
-          <Field
+        <form
+          className="card flex flex-col gap-4"
+          onSubmit={(e) =>
+            submit(e, async () => {
+              const result = await verifyTotp(code.replace(/\s/g, ""));
+              setCodes(result.recovery_codes);
+              setAuth(result.state, { keepData: true });
+            })
+          }
+        >
+          <CodeField
             label="6-digit code"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            required
             value={code}
-            error={problem && problem.field === "code" ? problem.detail : null}
+            error={codeError}
             onChange={(e) => setCode(e.target.value)}
           />
-          {problem === null && error !== null && <ErrorNotice error={error} />}
-          {problem !== null && problem.field !== "code" && <ErrorNotice error={error} />}
-          <button type="submit" className="btn-primary self-start" disabled={busy}>
-            {busy ? "Checking…" : "Turn on two-step verification"}
-          </button>
+          <SubmitRow
+            error={codeError === null ? error : null}
+            busy={busy}
+            label="Turn on two-step verification"
+            busyLabel="Checking…"
+            start
+          />
         </form>
       )}
     </div>

@@ -1,13 +1,13 @@
 "use client";
 
 import { useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 
-import { PasswordRules } from "@/components/auth/PasswordRules";
-import { ErrorNotice } from "@/components/ErrorNotice";
-import { Field } from "@/components/Field";
+import { PasswordField } from "@/components/auth/PasswordField";
+import { SubmitRow } from "@/components/SubmitRow";
 import { accountKeys, changePassword } from "@/lib/api/account";
-import { ApiError } from "@/lib/api/problem";
+import { fieldError } from "@/lib/api/problem";
+import { useFormAction } from "@/lib/form-action";
 
 import { Section } from "./Section";
 
@@ -15,62 +15,49 @@ export function PasswordSection() {
   const queryClient = useQueryClient();
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, submit } = useFormAction();
   const [done, setDone] = useState(false);
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    setDone(false);
-    try {
-      await changePassword(current, next);
-      setDone(true);
-      setCurrent("");
-      setNext("");
-      void queryClient.invalidateQueries({ queryKey: accountKeys.sessions });
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const problem = error instanceof ApiError ? error : null;
-  const fieldError = (name: string) => (problem?.field === name ? problem.detail : null);
-  const shown = fieldError("current_password") ?? fieldError("new_password");
+  const currentError = fieldError(error, "current_password");
+  const nextError = fieldError(error, "new_password");
+  const shown = currentError ?? nextError;
 
   return (
     <Section id="password" title="Password">
-      <form className="flex flex-col gap-3" onSubmit={submit} noValidate>
-        <Field
+      <form
+        className="flex flex-col gap-3"
+        onSubmit={(e) =>
+          submit(e, async () => {
+            setDone(false);
+            await changePassword(current, next);
+            setDone(true);
+            setCurrent("");
+            setNext("");
+            void queryClient.invalidateQueries({ queryKey: accountKeys.sessions });
+          })
+        }
+        noValidate
+      >
+        <PasswordField
           label="Current password"
-          type="password"
-          autoComplete="current-password"
-          required
           value={current}
-          error={fieldError("current_password")}
+          error={currentError}
           onChange={(e) => setCurrent(e.target.value)}
         />
-        <Field
+        <PasswordField
           label="New password"
-          type="password"
-          autoComplete="new-password"
-          required
+          isNew
           value={next}
-          error={fieldError("new_password")}
-          hint={<PasswordRules />}
+          error={nextError}
           onChange={(e) => setNext(e.target.value)}
         />
-        {error !== null && !shown && <ErrorNotice error={error} />}
-        {done && (
-          <p role="status" className="text-sm text-teal-900">
-            Password changed. Your other sessions were signed out.
-          </p>
-        )}
-        <button type="submit" className="btn-primary self-start" disabled={busy}>
-          Change password
-        </button>
+        <SubmitRow error={shown ? null : error} busy={busy} label="Change password" start>
+          {done && (
+            <p role="status" className="text-sm text-teal-900">
+              Password changed. Your other sessions were signed out.
+            </p>
+          )}
+        </SubmitRow>
       </form>
     </Section>
   );

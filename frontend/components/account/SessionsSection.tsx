@@ -1,10 +1,9 @@
 "use client";
 
-import { useState } from "react";
-
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { logoutAll, useEndSession, useSessions } from "@/lib/api/account";
 import type { SessionItem } from "@/lib/api/types";
+import { useFormAction } from "@/lib/form-action";
 
 import { when } from "./format";
 import { Section } from "./Section";
@@ -38,30 +37,22 @@ function device(ua: string | null | undefined): string {
 export function SessionsSection() {
   const sessions = useSessions();
   const end = useEndSession();
-  const [error, setError] = useState<unknown>(null);
+  const { error, run } = useFormAction();
 
   // A full page load drops everything of this user kept in memory.
   const signedOut = () => window.location.assign("/signin");
 
-  const endOne = async (s: SessionItem) => {
-    setError(null);
-    try {
+  const endOne = (s: SessionItem) =>
+    run(async () => {
       await end.mutateAsync(s.id);
       if (s.current) signedOut();
-    } catch (e) {
-      setError(e);
-    }
-  };
+    });
 
-  const endAll = async () => {
-    setError(null);
-    try {
+  const endAll = () =>
+    run(async () => {
       await logoutAll();
       signedOut();
-    } catch (e) {
-      setError(e);
-    }
-  };
+    });
 
   return (
     <Section id="sessions" title="Where you are signed in">

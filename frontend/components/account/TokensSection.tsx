@@ -5,6 +5,7 @@ import { useState, type FormEvent } from "react";
 import { CopyButton } from "@/components/CopyButton";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { Field } from "@/components/Field";
+import { SubmitRow } from "@/components/SubmitRow";
 import { useCreateToken, useRevokeToken, useTokens } from "@/lib/api/account";
 import type { TokenScope } from "@/lib/api/types";
 
@@ -77,14 +78,13 @@ export function TokensSection() {
           value={days}
           onChange={(e) => setDays(e.target.value)}
         />
-        {create.error && <ErrorNotice error={create.error} />}
-        <button
-          type="submit"
-          className="btn-primary self-start"
-          disabled={create.isPending || scopes.length === 0 || !name.trim()}
-        >
-          Create token
-        </button>
+        <SubmitRow
+          error={create.error}
+          busy={create.isPending}
+          label="Create token"
+          disabled={scopes.length === 0 || !name.trim()}
+          start
+        />
       </form>
       {secret && (
         <div role="status" className="rounded-md border border-teal-300 bg-teal-50 p-3">

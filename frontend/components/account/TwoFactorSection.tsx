@@ -1,13 +1,15 @@
 "use client";
 
 import Link from "next/link";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 
-import { ErrorNotice } from "@/components/ErrorNotice";
-import { Field } from "@/components/Field";
+import { CodeField } from "@/components/auth/CodeField";
+import { PasswordField } from "@/components/auth/PasswordField";
+import { SubmitRow } from "@/components/SubmitRow";
 import { disableTotp, regenerateRecoveryCodes } from "@/lib/api/account";
 import type { AuthUser } from "@/lib/api/types";
 import { useAuth } from "@/lib/auth";
+import { useFormAction } from "@/lib/form-action";
 
 import { RecoveryCodes } from "./RecoveryCodes";
 import { Section } from "./Section";
@@ -17,28 +19,14 @@ export function TwoFactorSection({ user }: { user: AuthUser }) {
   const [mode, setMode] = useState<"idle" | "codes" | "disable">("idle");
   const [code, setCode] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, clearError, submit } = useFormAction();
   const [codes, setCodes] = useState<string[] | null>(null);
 
   const reset = (m: typeof mode) => {
     setMode(m);
     setCode("");
     setPassword("");
-    setError(null);
-  };
-
-  const run = async (event: FormEvent, action: () => Promise<void>) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    clearError();
   };
 
   if (!user.totp_enabled) {
@@ -76,7 +64,7 @@ export function TwoFactorSection({ user }: { user: AuthUser }) {
         <form
           className="flex flex-col gap-3"
           onSubmit={(e) =>
-            run(e, async () => {
+            submit(e, async () => {
               const result = await regenerateRecoveryCodes(code.replace(/\s/g, ""));
               setCodes(result.recovery_codes);
               reset("idle");
@@ -86,30 +74,24 @@ export function TwoFactorSection({ user }: { user: AuthUser }) {
           <p className="text-sm text-slate-700">
             New codes replace the old ones, which stop working.
           </p>
-          <Field
+          <CodeField
             label="Code from your app"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            required
             value={code}
             onChange={(e) => setCode(e.target.value)}
           />
-          {error !== null && <ErrorNotice error={error} />}
-          <div className="flex flex-wrap gap-2">
-            <button type="submit" className="btn-primary" disabled={busy}>
-              Make new recovery codes
-            </button>
-            <button type="button" className="btn-secondary" onClick={() => reset("idle")}>
-              Cancel
-            </button>
-          </div>
+          <SubmitRow
+            error={error}
+            busy={busy}
+            label="Make new recovery codes"
+            onCancel={() => reset("idle")}
+          />
         </form>
       )}
       {mode === "disable" && (
         <form
           className="flex flex-col gap-3"
           onSubmit={(e) =>
-            run(e, async () => {
+            submit(e, async () => {
               await disableTotp(password, code.replace(/\s/g, ""));
               setCodes(null);
               reset("idle");
@@ -117,31 +99,23 @@ export function TwoFactorSection({ user }: { user: AuthUser }) {
             })
           }
         >
-          <Field
+          <PasswordField
             label="Password"
-            type="password"
-            autoComplete="current-password"
-            required
             value={password}
             onChange={(e) => setPassword(e.target.value)}
           />
-          <Field
+          <CodeField
             label="Code from your app"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            required
             value={code}
             onChange={(e) => setCode(e.target.value)}
           />
-          {error !== null && <ErrorNotice error={error} />}
-          <div className="flex flex-wrap gap-2">
-            <button type="submit" className="btn-danger" disabled={busy}>
-              Turn off
-            </button>
-            <button type="button" className="btn-secondary" onClick={() => reset("idle")}>
-              Cancel
-            </button>
-          </div>
+          <SubmitRow
+            error={error}
+            busy={busy}
+            label="Turn off"
+            danger
+            onCancel={() => reset("idle")}
+          />
         </form>
       )}
     </Section>

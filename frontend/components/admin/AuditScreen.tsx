@@ -1,12 +1,13 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 
 import { when } from "@/components/account/format";
 import { Section } from "@/components/account/Section";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { Field } from "@/components/Field";
+import { SubmitRow } from "@/components/SubmitRow";
 import {
   auditQuery,
   EMPTY_AUDIT_FILTER,
@@ -16,8 +17,11 @@ import {
   verifyAudit,
   type AuditFilter,
 } from "@/lib/api/admin";
-import { ApiError } from "@/lib/api/problem";
+import { fieldError } from "@/lib/api/problem";
 import type { AuditVerification } from "@/lib/api/types";
+import { useFormAction } from "@/lib/form-action";
+
+import { Pager } from "./Pager";
 
 const PAGE_SIZES = [10, 25, 50, 100];
 
@@ -30,23 +34,15 @@ function toIso(local: string): string {
 
 function VerifyChain() {
   const [result, setResult] = useState<AuditVerification | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
+  const { busy, error, run } = useFormAction();
+  const verify = () =>
+    run(async () => {
+      setResult(null);
       setResult(await verifyAudit());
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <div className="flex flex-col gap-2">
-      <button type="button" className="btn-secondary self-start" onClick={run} disabled={busy}>
+      <button type="button" className="btn-secondary self-start" onClick={verify} disabled={busy}>
         {busy ? "Verifying…" : "Verify chain"}
       </button>
       <div role="status">
@@ -72,34 +68,32 @@ function BreakGlassForm() {
   const router = useRouter();
   const [conversationId, setConversationId] = useState("");
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const grant = await openBreakGlass(conversationId.trim(), reason.trim());
-      router.push(`/admin/conversation?${new URLSearchParams({ grant: grant.id }).toString()}`);
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
-  };
-  const problem = error instanceof ApiError ? error : null;
+  // Busy until the grant's page is shown.
+  const { busy, error, submit } = useFormAction({ staysBusy: true });
   return (
     <Section id="break-glass" title="Break glass: read a conversation">
       <p className="text-sm text-slate-700">
         For emergencies only. The access is recorded in this log with your reason, and the user sees
         it on their account page.
       </p>
-      <form className="flex flex-col gap-3" onSubmit={submit} noValidate>
+      <form
+        className="flex flex-col gap-3"
+        onSubmit={(e) =>
+          submit(e, async () => {
+            const grant = await openBreakGlass(conversationId.trim(), reason.trim());
+            router.push(
+              `/admin/conversation?${new URLSearchParams({ grant: grant.id }).toString()}`,
+            );
+          })
+        }
+        noValidate
+      >
         <Field
           label="Conversation id"
           required
           spellCheck={false}
           value={conversationId}
-          error={problem?.field === "conversation_id" ? problem.detail : null}
+          error={fieldError(error, "conversation_id")}
           onChange={(e) => setConversationId(e.target.value)}
         />
         <div className="flex flex-col gap-1">
@@ -116,14 +110,14 @@ function BreakGlassForm() {
             onChange={(e) => setReason(e.target.value)}
           />
         </div>
-        {error !== null && <ErrorNotice error={error} />}
-        <button
-          type="submit"
-          className="btn-danger self-start"
-          disabled={busy || !conversationId.trim() || reason.trim().length < 20}
-        >
-          Open conversation read-only
-        </button>
+        <SubmitRow
+          error={error}
+          busy={busy}
+          label="Open conversation read-only"
+          danger
+          disabled={!conversationId.trim() || reason.trim().length < 20}
+          start
+        />
       </form>
     </Section>
   );
@@ -156,7 +150,7 @@ export function AuditScreen() {
           }}
         >
           <Field
-            label="Actor id"
+            label="Actor (e-mail or user id)"
             spellCheck={false}
             value={draft.actor_id}
             onChange={(e) => set("actor_id")(e.target.value)}
@@ -302,24 +296,7 @@ export function AuditScreen() {
                 </tbody>
               </table>
             </div>
-            <div className="flex gap-2">
-              <button
-                type="button"
-                className="btn-secondary"
-                disabled={offset === 0}
-                onClick={() => setOffset(Math.max(0, offset - limit))}
-              >
-                Previous page
-              </button>
-              <button
-                type="button"
-                className="btn-secondary"
-                disabled={offset + limit >= total}
-                onClick={() => setOffset(offset + limit)}
-              >
-                Next page
-              </button>
-            </div>
+            <Pager offset={offset} limit={limit} total={total} onOffset={setOffset} />
           </>
         )}
       </Section>

@@ -11,6 +11,8 @@ import { useAdminUsers, useInviteUser, useUpdateUser, type UserFilter } from "@/
 import type { AdminUser, Role } from "@/lib/api/types";
 import { useAuth } from "@/lib/auth";
 
+import { Pager } from "./Pager";
+
 const ROLES: Role[] = ["patient", "pharma", "admin"];
 const PAGE = 50;
 
@@ -219,24 +221,12 @@ export function UsersScreen() {
                 </tbody>
               </table>
             </div>
-            <div className="flex gap-2">
-              <button
-                type="button"
-                className="btn-secondary"
-                disabled={filter.offset === 0}
-                onClick={() => setFilter({ ...filter, offset: Math.max(0, filter.offset - PAGE) })}
-              >
-                Previous page
-              </button>
-              <button
-                type="button"
-                className="btn-secondary"
-                disabled={filter.offset + PAGE >= total}
-                onClick={() => setFilter({ ...filter, offset: filter.offset + PAGE })}
-              >
-                Next page
-              </button>
-            </div>
+            <Pager
+              offset={filter.offset}
+              limit={PAGE}
+              total={total}
+              onOffset={(offset) => setFilter({ ...filter, offset })}
+            />
           </>
         )}
       </Section>

@@ -2,15 +2,16 @@
 
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
-import { Field } from "@/components/Field";
+import { SubmitRow } from "@/components/SubmitRow";
 import { acceptInvitation } from "@/lib/api/account";
-import { ApiError } from "@/lib/api/problem";
+import { fieldError } from "@/lib/api/problem";
 import { useSetAuthState } from "@/lib/auth";
+import { useFormAction } from "@/lib/form-action";
 
-import { PasswordRules } from "./PasswordRules";
+import { PasswordField } from "./PasswordField";
 
 /** Accept an invitation an administrator sent: choose a password, then sign in. */
 export function InviteScreen() {
@@ -19,26 +20,8 @@ export function InviteScreen() {
   const token = params.get("token") ?? "";
   const setAuth = useSetAuthState();
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const state = await acceptInvitation(token, password);
-      setAuth(state);
-      router.replace(state.status === "mfa_enrollment_required" ? "/account/2fa" : "/chat");
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const problem = error instanceof ApiError ? error : null;
-  const passwordError = problem?.field === "password" ? problem.detail : null;
+  const { busy, error, submit } = useFormAction();
+  const passwordError = fieldError(error, "password");
 
   return (
     <div className="mx-auto flex w-full max-w-md flex-col gap-5 px-3 py-8 sm:px-4">
@@ -54,24 +37,33 @@ export function InviteScreen() {
           </Link>
         </ErrorNotice>
       ) : (
-        <form className="card flex flex-col gap-4" onSubmit={submit} noValidate>
+        <form
+          className="card flex flex-col gap-4"
+          onSubmit={(e) =>
+            submit(e, async () => {
+              const state = await acceptInvitation(token, password);
+              setAuth(state);
+              router.replace(state.status === "mfa_enrollment_required" ? "/account/2fa" : "/chat");
+            })
+          }
+          noValidate
+        >
           <p className="text-slate-700">
             An administrator invited you to Lumen. Choose a password to finish your account.
           </p>
-          <Field
+          <PasswordField
             label="Password"
-            type="password"
-            autoComplete="new-password"
-            required
+            isNew
             value={password}
             error={passwordError}
-            hint={<PasswordRules />}
             onChange={(e) => setPassword(e.target.value)}
           />
-          {error !== null && !passwordError && <ErrorNotice error={error} />}
-          <button type="submit" className="btn-primary" disabled={busy}>
-            {busy ? "Saving…" : "Set password and sign in"}
-          </button>
+          <SubmitRow
+            error={passwordError ? null : error}
+            busy={busy}
+            label="Set password and sign in"
+            busyLabel="Saving…"
+          />
         </form>
       )}
     </div>

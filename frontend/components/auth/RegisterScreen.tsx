@@ -2,16 +2,17 @@
 
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 
-import { ErrorNotice } from "@/components/ErrorNotice";
 import { Field } from "@/components/Field";
+import { SubmitRow } from "@/components/SubmitRow";
 import { register } from "@/lib/api/account";
 import { safeNext } from "@/lib/api/client";
-import { ApiError } from "@/lib/api/problem";
+import { ApiError, fieldError } from "@/lib/api/problem";
 import { useSetAuthState } from "@/lib/auth";
+import { useFormAction } from "@/lib/form-action";
 
-import { PasswordRules } from "./PasswordRules";
+import { PasswordField } from "./PasswordField";
 
 /** Create a patient account: email and a password; signed in right after. */
 export function RegisterScreen() {
@@ -21,33 +22,27 @@ export function RegisterScreen() {
   const setAuth = useSetAuthState();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, submit } = useFormAction();
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const state = await register(email.trim(), password);
-      setAuth(state);
-      router.replace(next);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const problem = error instanceof ApiError ? error : null;
   const emailError =
-    problem && (problem.field === "email" || problem.status === 409) ? problem.detail : null;
-  const passwordError = problem?.field === "password" ? problem.detail : null;
+    error instanceof ApiError && (error.field === "email" || error.status === 409)
+      ? error.detail
+      : null;
+  const passwordError = fieldError(error, "password");
 
   return (
     <div className="mx-auto flex w-full max-w-md flex-col gap-5 px-3 py-8 sm:px-4">
       <h1 className="text-2xl font-semibold">Create an account</h1>
-      <form className="card flex flex-col gap-4" onSubmit={submit} noValidate>
+      <form
+        className="card flex flex-col gap-4"
+        onSubmit={(e) =>
+          submit(e, async () => {
+            setAuth(await register(email.trim(), password));
+            router.replace(next);
+          })
+        }
+        noValidate
+      >
         <Field
           label="Email"
           type="email"
@@ -57,20 +52,19 @@ export function RegisterScreen() {
           error={emailError}
           onChange={(e) => setEmail(e.target.value)}
         />
-        <Field
+        <PasswordField
           label="Password"
-          type="password"
-          autoComplete="new-password"
-          required
+          isNew
           value={password}
           error={passwordError}
-          hint={<PasswordRules />}
           onChange={(e) => setPassword(e.target.value)}
         />
-        {error !== null && !emailError && !passwordError && <ErrorNotice error={error} />}
-        <button type="submit" className="btn-primary" disabled={busy}>
-          {busy ? "Creating your account…" : "Create account"}
-        </button>
+        <SubmitRow
+          error={emailError || passwordError ? null : error}
+          busy={busy}
+          label="Create account"
+          busyLabel="Creating your account…"
+        />
       </form>
       <p className="text-sm text-slate-700">
         Already have an account?{" "}

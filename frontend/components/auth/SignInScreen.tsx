@@ -6,11 +6,16 @@ import { useEffect, useState, type FormEvent } from "react";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { Field } from "@/components/Field";
+import { SubmitRow } from "@/components/SubmitRow";
 import { challenge, login, useProviders } from "@/lib/api/account";
 import { safeNext } from "@/lib/api/client";
 import { ApiError } from "@/lib/api/problem";
 import type { AuthState } from "@/lib/api/types";
 import { useAuth, useSetAuthState } from "@/lib/auth";
+import { useFormAction } from "@/lib/form-action";
+
+import { CodeField } from "./CodeField";
+import { PasswordField } from "./PasswordField";
 
 /** Sign in: email and password, then the 2FA code (or a recovery code) when asked for. */
 export function SignInScreen() {
@@ -25,8 +30,8 @@ export function SignInScreen() {
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
   const [useRecovery, setUseRecovery] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const form = useFormAction();
+  const { busy, error } = form;
 
   // A session whose password was given already (e.g. after a reload) continues at the code.
   useEffect(() => {
@@ -42,18 +47,8 @@ export function SignInScreen() {
     } else router.replace(`/account/2fa?${new URLSearchParams({ next }).toString()}`);
   };
 
-  const submit = async (event: FormEvent, action: () => Promise<AuthState>) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      proceed(await action());
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = (event: FormEvent, action: () => Promise<AuthState>) =>
+    form.submit(event, async () => proceed(await action()));
 
   const oidc = providers.data?.oidc ?? null;
   const problem = params.get("error");
@@ -98,25 +93,20 @@ export function SignInScreen() {
               value={email}
               onChange={(e) => setEmail(e.target.value)}
             />
-            <Field
+            <PasswordField
               label="Password"
-              type="password"
-              autoComplete="current-password"
-              required
               value={password}
               onChange={(e) => setPassword(e.target.value)}
             />
-            {error !== null && (
-              <ErrorNotice
-                error={error}
-                title={
-                  error instanceof ApiError && error.status !== 0 ? "Not signed in" : undefined
-                }
-              />
-            )}
-            <button type="submit" className="btn-primary" disabled={busy}>
-              {busy ? "Signing in…" : "Sign in"}
-            </button>
+            <SubmitRow
+              error={error}
+              errorTitle={
+                error instanceof ApiError && error.status !== 0 ? "Not signed in" : undefined
+              }
+              busy={busy}
+              label="Sign in"
+              busyLabel="Signing in…"
+            />
           </form>
           {oidc && (
             <a
@@ -164,28 +154,22 @@ export function SignInScreen() {
               onChange={(e) => setCode(e.target.value)}
             />
           ) : (
-            <Field
+            <CodeField
               key="totp"
               label="Authentication code"
-              inputMode="numeric"
-              autoComplete="one-time-code"
               pattern="[0-9 ]{6,7}"
-              required
               value={code}
               onChange={(e) => setCode(e.target.value)}
             />
           )}
-          {error !== null && <ErrorNotice error={error} />}
-          <button type="submit" className="btn-primary" disabled={busy}>
-            {busy ? "Checking…" : "Verify"}
-          </button>
+          <SubmitRow error={error} busy={busy} label="Verify" busyLabel="Checking…" />
           <button
             type="button"
             className="self-start text-sm font-semibold text-teal-800 underline"
             onClick={() => {
               setUseRecovery(!useRecovery);
               setCode("");
-              setError(null);
+              form.clearError();
             }}
           >
             {useRecovery ? "Use the code from my app" : "Use a recovery code"}

@@ -1,8 +1,9 @@
 /** TanStack Query hooks of accounts: sign-in, 2FA, sessions, API tokens, the account itself. */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 
 import { api } from "./client";
 import { unwrap } from "./problem";
+import { useInvalidatingMutation } from "./queries";
 import type { TokenScope } from "./types";
 
 export const accountKeys = {
@@ -81,16 +82,15 @@ export function useSessions() {
 }
 
 export function useEndSession() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (id: string) =>
+  return useInvalidatingMutation(
+    (id: string) =>
       unwrap(
         api.DELETE("/api/v1/auth/sessions/{session_handle}", {
           params: { path: { session_handle: id } },
         }),
       ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: accountKeys.sessions }),
-  });
+    accountKeys.sessions,
+  );
 }
 
 export function useTokens(enabled: boolean) {
@@ -102,25 +102,21 @@ export function useTokens(enabled: boolean) {
 }
 
 export function useCreateToken() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (body: { name: string; scopes: TokenScope[]; expires_in_days: number }) =>
+  return useInvalidatingMutation(
+    (body: { name: string; scopes: TokenScope[]; expires_in_days: number }) =>
       unwrap(api.POST("/api/v1/account/tokens", { body })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: accountKeys.tokens }),
-  });
+    accountKeys.tokens,
+  );
 }
 
 export function useRevokeToken() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (id: string) =>
+  return useInvalidatingMutation(
+    (id: string) =>
       unwrap(
-        api.DELETE("/api/v1/account/tokens/{token_id}", {
-          params: { path: { token_id: id } },
-        }),
+        api.DELETE("/api/v1/account/tokens/{token_id}", { params: { path: { token_id: id } } }),
       ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: accountKeys.tokens }),
-  });
+    accountKeys.tokens,
+  );
 }
 
 export function useAccessEvents() {

@@ -1,8 +1,9 @@
 /** TanStack Query hooks of the admin pages: users, invitations, the audit log, break glass. */
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 
 import { api } from "./client";
 import { unwrap } from "./problem";
+import { useInvalidatingMutation } from "./queries";
 import type { Role } from "./types";
 
 export type UserFilter = { q: string; role: Role | ""; limit: number; offset: number };
@@ -61,23 +62,21 @@ export function useAdminUsers(f: UserFilter) {
 }
 
 export function useInviteUser() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (body: { email: string; role: Role }) =>
+  return useInvalidatingMutation(
+    (body: { email: string; role: Role }) =>
       unwrap(api.POST("/api/v1/admin/users/invite", { body })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: adminKeys.allUsers }),
-  });
+    adminKeys.allUsers,
+  );
 }
 
 export function useUpdateUser() {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: ({ id, ...body }: { id: string; role?: Role; disabled?: boolean }) =>
+  return useInvalidatingMutation(
+    ({ id, ...body }: { id: string; role?: Role; disabled?: boolean }) =>
       unwrap(
         api.PATCH("/api/v1/admin/users/{user_id}", { params: { path: { user_id: id } }, body }),
       ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: adminKeys.allUsers }),
-  });
+    adminKeys.allUsers,
+  );
 }
 
 export function useAudit(f: AuditFilter, limit: number, offset: number) {

@@ -40,6 +40,11 @@ export class ApiError extends Error implements ProblemFields {
   }
 }
 
+/** The server's message for input `field` when `error` is a problem naming it, else null. */
+export function fieldError(error: unknown, field: string): string | null {
+  return error instanceof ApiError && error.field === field ? error.detail : null;
+}
+
 const FALLBACK_DETAIL: Record<number, string> = {
   404: "It may have been deleted, or the link is wrong.",
   429: "Too many requests. Wait a moment, then try again.",

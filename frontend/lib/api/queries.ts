@@ -2,7 +2,7 @@
  * Server state through TanStack Query: one hook per read, keys in one place so mutations and
  * the answer stream invalidate exactly what they change.
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient, type QueryKey } from "@tanstack/react-query";
 
 import { api } from "./client";
 import { unwrap } from "./problem";
@@ -53,14 +53,24 @@ function isBeingWritten(detail: ConversationDetail | undefined): boolean {
   return detail?.messages.some((m) => m.status === "streaming") ?? false;
 }
 
-/** Start a conversation; its title is the first question, shortened. */
-export function useCreateConversation() {
+/** A mutation that, once it succeeds, has the reads under `queryKey` fetched again. */
+export function useInvalidatingMutation<Variables, Data>(
+  mutationFn: (variables: Variables) => Promise<Data>,
+  queryKey: QueryKey,
+) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (title: string | null) =>
-      unwrap(api.POST("/api/v1/conversations", { body: { title } })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.conversations }),
+    mutationFn,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey }),
   });
+}
+
+/** Start a conversation; its title is the first question, shortened. */
+export function useCreateConversation() {
+  return useInvalidatingMutation(
+    (title: string | null) => unwrap(api.POST("/api/v1/conversations", { body: { title } })),
+    queryKeys.conversations,
+  );
 }
 
 export function useDeleteConversation() {

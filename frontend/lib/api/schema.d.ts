@@ -2004,6 +2004,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
+                /** @description A user id, or an e-mail address (resolved to its id) */
                 actor_id?: string | null;
                 action?: string | null;
                 object_type?: string | null;
@@ -2061,6 +2062,7 @@ export interface operations {
         parameters: {
             query?: {
                 format?: "csv" | "json";
+                /** @description A user id, or an e-mail address (resolved to its id) */
                 actor_id?: string | null;
                 action?: string | null;
                 object_type?: string | null;
