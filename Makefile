@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.lumen-installed
 LLM_STAMP := $(VENV)/.llm-test-installed
+# The OpenID provider that organisation sign-in is tested against (pytest and e2e).
+OIDC_PROVIDER := tests/auth/oidc_provider
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export NEXT_TELEMETRY_DISABLED := 1
@@ -77,8 +79,6 @@ openapi-check: $(STAMP) frontend/node_modules/.package-lock.json
 	apt-get update -qq && apt-get install -y -qq chromium
 e2e/node_modules/.package-lock.json: e2e/package-lock.json
 	cd e2e && npm ci --no-audit --no-fund --loglevel=error
-# The OpenID provider that organisation sign-in is tested against (pytest and e2e).
-OIDC_PROVIDER := tests/auth/oidc_provider
 $(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package-lock.json
 	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error
 e2e: $(STAMP) $(FRONTEND_OUT) /usr/bin/chromium e2e/node_modules/.package-lock.json $(OIDC_PROVIDER)/node_modules/.package-lock.json
