@@ -70,8 +70,10 @@ async def create_conversation(
 ) -> ConversationOut:
     """Create a conversation owned by the caller (audited)."""
     created = await chat.create_conversation(user.owner_id, body.title)
-    async with _Audited(log, user, client, AuditAction.CONVERSATION_CREATE, str(created.id)):
-        return created
+    await log.record(
+        user.audit_event(AuditAction.CONVERSATION_CREATE, client, "conversation", str(created.id))
+    )
+    return created
 
 
 @router.get("")
