@@ -27,7 +27,6 @@ class Principal:
     role: Role
     session_id: str | None = field(default=None, repr=False)
     session: SessionRecord | None = None
-    token_id: uuid.UUID | None = None
     scopes: frozenset[str] = frozenset()
 
     @property
@@ -56,14 +55,33 @@ class Principal:
         reason: str | None = None,
     ) -> AuditEvent:
         """The audit entry of ``action`` done by this caller from ``client``."""
-        return AuditEvent(
-            action=action,
-            outcome=outcome,
-            actor_id=self.actor_id,
-            actor_role=self.role,
-            object_type=object_type,
-            object_id=object_id,
-            reason=reason,
-            ip=client.ip,
-            user_agent=client.user_agent,
-        )
+        return audit_event(
+            action, self.actor_id, self.role, client, object_type, object_id,
+            outcome=outcome, reason=reason,
+        )  # fmt: skip
+
+
+def audit_event(
+    action: AuditAction,
+    actor_id: str | None,
+    actor_role: str | None,
+    client: ClientInfo,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    *,
+    outcome: str = "success",
+    reason: str | None = None,
+) -> AuditEvent:
+    """The audit entry of ``action`` by ``actor_id`` (``None``: unknown, e.g. a failed
+    sign-in for an address without an account) from ``client``."""
+    return AuditEvent(
+        action=action,
+        outcome=outcome,
+        actor_id=actor_id,
+        actor_role=actor_role,
+        object_type=object_type,
+        object_id=object_id,
+        reason=reason,
+        ip=client.ip,
+        user_agent=client.user_agent,
+    )

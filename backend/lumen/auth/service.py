@@ -17,10 +17,10 @@ import anyio
 from limits.aio.storage import Storage
 
 from lumen.audit.actions import AuditAction
-from lumen.audit.service import AuditEvent, AuditLog
+from lumen.audit.service import AuditLog
 from lumen.auth import passwords, totp
 from lumen.auth.models import RecoveryCode, User
-from lumen.auth.principal import ClientInfo
+from lumen.auth.principal import ClientInfo, audit_event
 from lumen.auth.repository import UserRepository
 from lumen.auth.roles import MFA_REQUIRED, Role
 from lumen.auth.sessions import SessionRecord, Sessions
@@ -459,17 +459,16 @@ class AuthService:
         object_id: str | None = None,
     ) -> None:
         await self._audit.record(
-            AuditEvent(
-                action=action,
+            audit_event(
+                action,
+                str(user.id) if user else None,
+                user.role if user else None,
+                client,
+                "user" if object_id else None,
+                object_id,
                 outcome=outcome,
-                actor_id=str(user.id) if user else None,
-                actor_role=user.role if user else None,
-                object_type="user" if object_id else None,
-                object_id=object_id,
                 reason=reason,
-                ip=client.ip,
-                user_agent=client.user_agent,
-            )
+            )  # fmt: skip
         )
 
     async def _record_for(
@@ -483,15 +482,8 @@ class AuthService:
         object_id: str | None = None,
     ) -> None:
         await self._audit.record(
-            AuditEvent(
-                action=action,
-                actor_id=record.user_id,
-                actor_role=record.role,
-                object_type=object_type,
-                object_id=object_id,
-                reason=reason,
-                ip=client.ip,
-                user_agent=client.user_agent,
+            audit_event(
+                action, record.user_id, record.role, client, object_type, object_id, reason=reason
             )
         )
 

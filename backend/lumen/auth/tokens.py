@@ -95,6 +95,4 @@ class ApiTokens:
                 row.last_used_at = now
                 session.add(row)
                 await session.commit()
-        return Principal(
-            user_id=user.id, role=Role(user.role), token_id=row.id, scopes=frozenset(row.scopes)
-        )
+        return Principal(user_id=user.id, role=Role(user.role), scopes=frozenset(row.scopes))
