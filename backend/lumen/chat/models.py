@@ -47,6 +47,9 @@ class Message(SQLModel, table=True):
     # Source metadata (titles, URLs, offsets) of public documents; never message text.
     sources: list[dict[str, object]] = Field(default_factory=list, sa_column=Column(JSON))
     citations: list[int] = Field(default_factory=list, sa_column=Column(JSON))
+    # The support note triage put beside this answer (``{category, text}``, fixed wording that
+    # holds no message text), or None.
+    support: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 

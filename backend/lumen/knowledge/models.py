@@ -63,3 +63,28 @@ class DocumentSection(SQLModel, table=True):
     question_type: str | None = Field(default=None, max_length=64)
     start: int
     end: int
+
+
+class FocusTerm(SQLModel, table=True):
+    """A name of a question's possible focus, from the knowledge base's own vocabulary.
+
+    MedQuAD's ``<Focus>`` and its ``<Synonyms>``, and a label's brand and generic names. Terms
+    of documents that Lumen holds point to them (``document_id``); MedQuAD also names pages
+    whose answers it does not carry (MedlinePlus drugs, herbs and supplements, A.D.A.M.), kept
+    with ``document_id`` None and their public ``url``, so that an answer can say by name
+    that Lumen has no source on them and where to read. ``origin`` is the loader's key of the
+    record the terms came from (``medquad:<source>_<id>``, ``spl:<set id>``): a loader
+    replaces an origin's terms as a whole.
+    """
+
+    __tablename__ = "focus_terms"
+
+    id: int | None = Field(default=None, primary_key=True)
+    origin: str = Field(index=True, max_length=200)
+    term: str = Field(index=True, max_length=300)  # normalised: case-folded, single spaces
+    name: str = Field(max_length=300)  # as the source writes it
+    kind: str = Field(max_length=16)  # condition | drug | supplement
+    document_id: str | None = Field(
+        default=None, foreign_key="documents.id", index=True, ondelete="CASCADE"
+    )
+    url: str | None = Field(default=None, max_length=1000)
