@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Browser tests against a real Lumen: builds nothing itself (make does), loads a small real
-# index (the 5 SPL labels and two MedQuAD folders), serves it, runs Playwright in Debian's
+# index (the 5 SPL labels, two MedQuAD folders and the names of MedlinePlus drugs), serves it, runs Playwright in Debian's
 # Chromium, restarts the backend and checks that conversations survive the restart.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,12 +13,14 @@ export LUMEN_E2E_URL="http://127.0.0.1:$PORT"
 export LUMEN_LOG_LEVEL=WARNING
 mkdir -p artifacts
 
-if [ ! -f "$LUMEN_DATA_DIR/.seeded" ]; then
+if [ ! -f "$LUMEN_DATA_DIR/.seeded-v2" ]; then
   rm -rf "$LUMEN_DATA_DIR" && mkdir -p "$LUMEN_DATA_DIR"
   slice="$LUMEN_DATA_DIR/medquad-slice"
   "$BIN/python" - "$SEED_DIR/medquad/MedQuAD-master.zip" "$slice" <<'PY'
 import sys, zipfile
-folders = ("7_SeniorHealth_QA/", "8_NHLBI_QA_XML/")
+# MedlinePlus drugs: names only (MedQuAD carries no answers there), so Lumen can say which
+# drugs it holds no label for.
+folders = ("7_SeniorHealth_QA/", "8_NHLBI_QA_XML/", "11_MPlusDrugs_QA/")
 with zipfile.ZipFile(sys.argv[1]) as archive:
     for name in archive.namelist():
         if any(f in name for f in folders):
@@ -26,7 +28,7 @@ with zipfile.ZipFile(sys.argv[1]) as archive:
 PY
   "$BIN/lumen" ingest spl "$SEED_DIR/drug_labels/spl"
   "$BIN/lumen" ingest medquad "$slice"
-  touch "$LUMEN_DATA_DIR/.seeded"
+  touch "$LUMEN_DATA_DIR/.seeded-v2"
 fi
 
 # Staff accounts (admin and pharma need 2FA: their first sign-in lands in enrollment). The

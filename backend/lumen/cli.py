@@ -27,7 +27,7 @@ from lumen.knowledge.index.edge import IndexLocked
 from lumen.knowledge.ingestion import IngestReport
 from lumen.knowledge.loaders.medquad import open_medquad
 from lumen.knowledge.loaders.spl import open_spl
-from lumen.knowledge.schemas import LoadError, SourceDocument
+from lumen.knowledge.schemas import LoadError, SourceDocument, UnheldFocus
 from lumen.knowledge.tasks import INGEST_MEDQUAD, INGEST_SPL, OPTIMIZE_AFTER_CHUNKS
 from lumen.migrate import upgrade_to_head
 from lumen.problems import Problem
@@ -220,7 +220,7 @@ def _ingest_here(runtime: Runtime, kind: str, source: str) -> IngestReport:
     with _progress() as progress:
         task = progress.add_task(f"{kind} files", total=loader.total)
 
-        def items() -> Iterator[SourceDocument | LoadError]:
+        def items() -> Iterator[SourceDocument | LoadError | UnheldFocus]:
             # ``processed`` counts every file read, also those without an answered pair.
             for item in loader:
                 progress.update(task, completed=loader.processed)

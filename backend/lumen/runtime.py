@@ -27,6 +27,8 @@ from lumen.knowledge.ingestion import Ingestor
 from lumen.knowledge.retrieval import Retriever
 from lumen.knowledge.sparse import Bm25Encoder
 from lumen.knowledge.tasks import ingestion_tasks
+from lumen.knowledge.understanding import QuestionAnalyzer
+from lumen.knowledge.understanding.repository import load_vocabulary
 from lumen.security.encryption import KeyRing, load_key_ring
 from lumen.settings import Settings
 
@@ -87,7 +89,7 @@ def build_knowledge(settings: Settings, embedder: Embedder | None = None) -> Run
         embedder=embedder,
         bm25=bm25,
         index=index,
-        retriever=Retriever(embedder, bm25, index),
+        retriever=Retriever(embedder, bm25, index, QuestionAnalyzer(lambda: load_vocabulary(db))),
         ingestor=Ingestor(db, embedder, bm25, index),
         audit=AuditLog(db),
     )

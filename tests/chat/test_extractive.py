@@ -202,6 +202,69 @@ def test_mmr_drops_near_duplicates_and_prefers_novel_items() -> None:
     assert mmr_select(ineligible, vectors, k=1, mmr_lambda=0.7, duplicate_cosine=0.9) == [0]
 
 
+def _hit(passage: str, n: int = 0, on_focus: bool = False) -> RetrievalHit:
+    return RetrievalHit(
+        score=0.0,
+        document_id=f"test:{n}",
+        section_key=f"s{n}",
+        title="Gout",
+        section="Gout",
+        source="medquad",
+        source_name="test",
+        collection="consumer_health",
+        url=None,
+        passage=passage,
+        start=0,
+        end=len(passage),
+        on_focus=on_focus,
+    )
+
+
+async def test_a_lead_sentence_that_refers_back_is_quoted_with_the_sentence_before(
+    engine: ExtractiveEngine,
+) -> None:
+    passage = (
+        "Purines are natural substances found in organ meats, anchovies, sardines and beer. "
+        "These foods raise the level of uric acid in the blood and can trigger a gout attack. "
+        "Gout most often affects the big toe."
+    )
+
+    answer = engine.compose("Which foods can trigger a gout attack?", [_hit(passage)])
+
+    assert answer.text.startswith("Purines are natural substances")
+    assert "These foods raise the level of uric acid" in answer.text
+    # the passage is contiguous: the sentences read as the source wrote them
+    quoted = [q.sentence for q in answer.quotes]
+    assert [s.start for s in quoted] == sorted(s.start for s in quoted)
+
+
+async def test_each_sub_question_is_answered_in_turn_from_its_own_passage(
+    engine: ExtractiveEngine, chunks: dict[str, list[RetrievalHit]]
+) -> None:
+    treatment, symptoms = chunks[GOUT_TREATMENT][0], chunks[GOUT_SYMPTOMS][0]
+    question = "What are the signs of gout? And how is gout treated?"
+
+    answer = engine.compose(question, [treatment, symptoms])
+
+    paragraphs = answer.text.split("\n\n")
+    assert len(paragraphs) >= 2
+    assert paragraphs[0].endswith("[2]")  # the symptoms first, as asked
+    assert any(p.endswith("[1]") for p in paragraphs[1:])
+
+
+async def test_a_passage_on_the_named_focus_is_quoted_at_a_lower_cosine(
+    embedder: Embedder,
+) -> None:
+    strict = ExtractiveEngine(embedder, min_relevance=0.9, on_focus_min_relevance=0.3)
+    passage = "Gout is a form of arthritis caused by too much uric acid in the blood."
+
+    off = strict.compose("What is gout?", [_hit(passage)])
+    on = strict.compose("What is gout?", [_hit(passage, on_focus=True)])
+
+    assert off.text == NO_ANSWER
+    assert on.text == f"{passage} [1]"
+
+
 def _chunk_hits(row: dict[str, str]) -> list[RetrievalHit]:
     """Cut a corpus answer as the MedQuAD loader and chunker do; one hit per chunk."""
     doc = corpus_row_document(row)

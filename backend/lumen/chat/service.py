@@ -9,9 +9,10 @@ a finished answer.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from lumen.chat.citations import CitationFilter, valid_citations
 from lumen.chat.disclaimer import DISCLAIMER
 from lumen.chat.engines.base import EngineFailed, EngineStarter
 from lumen.chat.escalation import escalation_answer
+from lumen.chat.gaps import gap_note, missing_sources
 from lumen.chat.models import Conversation, Message
 from lumen.chat.repository import ChatRepository
 from lumen.chat.schemas import (
@@ -47,6 +49,7 @@ from lumen.security.encryption import KeyRing, Sealed
 logger = logging.getLogger(__name__)
 
 TITLE_CHARS = 80
+_DELTA = re.compile(r"\S+\s*|\s+")
 
 
 @dataclass
@@ -226,14 +229,26 @@ class ChatService:
                 yield event
             return
 
-        hits = await anyio.to_thread.run_sync(
-            lambda: self._retriever.search(
+        search = await anyio.to_thread.run_sync(
+            lambda: self._retriever.search_timed(
                 question, k=self._k, collections=collections, set_id=set_id
             )
         )
         retrieval_ms = elapsed_ms()
+        analysis = search.analysis
+        missing = missing_sources(analysis.foci) if analysis is not None else []
+        hits = search.hits
+        if missing and analysis is not None and not analysis.held_foci and set_id is None:
+            # The question is about drugs Lumen has no label for: nothing retrieved is about
+            # them, so the answer names them instead of quoting something near.
+            hits = []
+            engine, deltas = "extractive", _words(gap_note(missing, answered=False))
+        else:
+            queries = [q.query for q in analysis.questions] if analysis is not None else None
+            engine, deltas = await self._engines.start(question, hits, queries)
+            if missing:
+                deltas = _prefixed(gap_note(missing, answered=True) + "\n\n", deltas)
         sources = _sources_out(hits)
-        engine, deltas = await self._engines.start(question, hits)
         answer = _Answer(await self._insert_answer(conversation_id, "answer", engine, sources))
         yield MetaEvent(
             conversation_id=conversation_id,
@@ -413,6 +428,23 @@ class ChatService:
             disclaimer=DISCLAIMER if message.role == "assistant" else None,
             created_at=message.created_at,
         )
+
+
+async def _words(text: str) -> AsyncGenerator[str, None]:
+    """``text`` as word deltas (each word with its trailing whitespace)."""
+    for delta in _DELTA.findall(text):
+        yield delta
+
+
+async def _prefixed(text: str, deltas: AsyncGenerator[str, None]) -> AsyncGenerator[str, None]:
+    """The words of ``text``, then ``deltas``; closing this closes ``deltas``."""
+    try:
+        async for delta in _words(text):
+            yield delta
+        async for delta in deltas:
+            yield delta
+    finally:
+        await deltas.aclose()
 
 
 def _message_aad(message_id: uuid.UUID) -> bytes:

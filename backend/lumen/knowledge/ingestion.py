@@ -8,6 +8,10 @@ Order of writes per document, so that nothing half-ingested is reported as done:
 3. the row flips to ``status="indexed"`` in the same transaction as its sections.
 A crash anywhere leaves the row ``indexing``; the next run re-ingests it without duplicates.
 An unchanged document (same version, already ``indexed``) is skipped without embedding.
+
+Every record also writes its focus names (``focus_terms``, for question understanding): a new
+version's in the transaction that marks it ``indexed``, an unchanged document's and an
+``UnheldFocus``'s in batches, each replacing that record's earlier names.
 """
 
 from __future__ import annotations
@@ -24,14 +28,17 @@ from lumen.knowledge.chunking import chunk_document
 from lumen.knowledge.embeddings import Embedder
 from lumen.knowledge.index.base import IndexPoint, VectorIndex, point_id
 from lumen.knowledge.models import Document, DocumentSection, utcnow
-from lumen.knowledge.schemas import Chunk, LoadError, SourceDocument
+from lumen.knowledge.schemas import Chunk, LoadError, SourceDocument, UnheldFocus
 from lumen.knowledge.sparse import Bm25Encoder
+from lumen.knowledge.understanding.repository import replace_terms, terms_of
 
 logger = logging.getLogger(__name__)
 
 # Chunks embedded per model call: large enough that sentence-transformers' length-sorted
 # batching keeps the CPU busy, small enough that progress moves every few seconds.
 CHUNKS_PER_BATCH = 256
+# Records whose names are written in one transaction when nothing is embedded for them.
+TERMS_PER_BATCH = 500
 
 
 @dataclass
@@ -66,7 +73,7 @@ class Ingestor:
 
     def ingest(
         self,
-        items: Iterable[SourceDocument | LoadError],
+        items: Iterable[SourceDocument | LoadError | UnheldFocus],
         on_progress: ProgressCallback | None = None,
     ) -> IngestReport:
         """Ingest every document of ``items``; ``on_progress(items_seen, report)`` after each
@@ -75,6 +82,7 @@ class Ingestor:
         report = IngestReport()
         pending: list[tuple[SourceDocument, list[Chunk]]] = []
         pending_chunks = 0
+        named: list[SourceDocument | UnheldFocus] = []
         seen = 0
         for item in items:
             seen += 1
@@ -84,8 +92,13 @@ class Ingestor:
                     "could not load %s (line %s): %s", item.name, item.line, item.message
                 )
                 continue
-            if self._is_current(item):
-                report.documents_unchanged += 1
+            if isinstance(item, UnheldFocus) or self._is_current(item):
+                if isinstance(item, SourceDocument):
+                    report.documents_unchanged += 1
+                named.append(item)
+                if len(named) >= TERMS_PER_BATCH:
+                    self._write_terms(named)
+                    named = []
                 continue
             chunks = chunk_document(item)
             pending.append((item, chunks))
@@ -97,10 +110,21 @@ class Ingestor:
                     on_progress(seen, report)
         if pending:
             self._flush(pending, report)
+        if named:
+            self._write_terms(named)
         report.seconds = time.perf_counter() - started
         if on_progress:
             on_progress(seen, report)
         return report
+
+    def _write_terms(self, records: list[SourceDocument | UnheldFocus]) -> None:
+        with self._db.session() as session:
+            replace_terms(
+                session,
+                [r.origin if isinstance(r, UnheldFocus) else r.id for r in records],
+                [row for record in records for row in terms_of(record)],
+            )
+            session.commit()
 
     def _is_current(self, doc: SourceDocument) -> bool:
         with self._db.session() as session:
@@ -132,6 +156,11 @@ class Ingestor:
                 )
                 session.merge(_document_row(doc, len(doc_chunks), status="indexed"))
                 session.add_all(_section_rows(doc))
+            replace_terms(
+                session,
+                [doc.id for doc, _ in batch],
+                [row for doc, _ in batch for row in terms_of(doc)],
+            )
             session.commit()
         report.documents_indexed += len(batch)
         report.chunks_indexed += len(chunks)

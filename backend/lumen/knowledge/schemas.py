@@ -54,6 +54,27 @@ class SourceDocument:
     set_id: str | None = None
     brand_name: str | None = None
     generic_name: str | None = None
+    # Other names of the focus (MedQuAD ``<Synonyms>``); the focus's kind: condition | drug |
+    # supplement (MedQuAD ``<Category>``, SPL: drug).
+    aliases: tuple[str, ...] = ()
+    focus_kind: str = "condition"
+
+
+@dataclass(frozen=True, slots=True)
+class UnheldFocus:
+    """A focus the source names but whose text Lumen does not hold.
+
+    MedQuAD lists MedlinePlus drug, herb and A.D.A.M. encyclopedia pages with their questions
+    but without answers (removed for copyright): their names let an answer say that Lumen has
+    no source on them, and ``url`` says where to read instead. ``origin`` is
+    ``medquad:<source>_<document id>``.
+    """
+
+    origin: str
+    name: str
+    aliases: tuple[str, ...]
+    kind: str  # condition | drug | supplement
+    url: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +121,11 @@ class RetrievalHit(BaseModel):
     start: int
     end: int
     qid: str | None = None
+    question_type: str | None = None  # MedQuAD qtype of the section
+    code: str | None = None  # LOINC code of a label section
     set_id: str | None = None
     licence: str | None = None
     attribution: str | None = None
+    # True when the passage is from a document on the question's focus (question
+    # understanding found the focus by name in the question).
+    on_focus: bool = False

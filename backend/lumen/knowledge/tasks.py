@@ -29,6 +29,9 @@ INGEST_SPL = "ingest_spl"
 OPTIMIZE_AFTER_CHUNKS = 2000
 # How often a running ingestion job says how far it is in the server's output.
 PROGRESS_LOG_INTERVAL_S = 15.0
+# How often a running ingestion job rebuilds the focus vocabulary, so that questions on the
+# newly indexed foci are understood before the job ends (a rebuild takes about a second).
+VOCABULARY_REFRESH_INTERVAL_S = 60.0
 
 
 def ingestion_tasks(runtime: Runtime) -> dict[str, Task]:
@@ -42,11 +45,15 @@ def ingestion_tasks(runtime: Runtime) -> dict[str, Task]:
         )
         total = loader.total
         report(0, total)
-        last_log = time.monotonic()
+        last_log = last_refresh = time.monotonic()
+        analyzer = runtime.retriever.analyzer
 
         def progress(_seen: int, partial: IngestReport) -> None:
-            nonlocal last_log
+            nonlocal last_log, last_refresh
             report(loader.processed, total)
+            if analyzer and time.monotonic() - last_refresh >= VOCABULARY_REFRESH_INTERVAL_S:
+                last_refresh = time.monotonic()
+                analyzer.refresh()
             if time.monotonic() - last_log >= PROGRESS_LOG_INTERVAL_S:
                 last_log = time.monotonic()
                 logger.info(
@@ -58,6 +65,8 @@ def ingestion_tasks(runtime: Runtime) -> dict[str, Task]:
                 )
 
         result = runtime.ingestor.ingest(loader, on_progress=progress)
+        if analyzer:
+            analyzer.refresh()
         if result.chunks_indexed >= OPTIMIZE_AFTER_CHUNKS:
             runtime.index.optimize()
         logger.info(

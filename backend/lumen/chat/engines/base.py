@@ -24,8 +24,14 @@ class AnswerEngine(Protocol):
 
     name: str
 
-    def stream(self, question: str, sources: Sequence[RetrievalHit]) -> AsyncGenerator[str, None]:
-        """Yield text deltas. ``sources[i]`` is cited as ``[i + 1]``.
+    def stream(
+        self,
+        question: str,
+        sources: Sequence[RetrievalHit],
+        queries: Sequence[str] | None = None,
+    ) -> AsyncGenerator[str, None]:
+        """Yield text deltas. ``sources[i]`` is cited as ``[i + 1]``; ``queries`` are the
+        sub-questions of ``question`` as retrieval ran them (None: the engine's own reading).
 
         Raises ``EngineUnavailable`` before the first delta, ``EngineFailed`` after it.
         """
@@ -39,7 +45,10 @@ class EngineStarter(Protocol):
     """
 
     async def start(
-        self, question: str, sources: Sequence[RetrievalHit]
+        self,
+        question: str,
+        sources: Sequence[RetrievalHit],
+        queries: Sequence[str] | None = None,
     ) -> tuple[str, AsyncGenerator[str, None]]:
         """Start answering; raises nothing an engine could hand to a fallback."""
         ...
@@ -52,7 +61,10 @@ class DirectEngine:
         self._engine = engine
 
     async def start(
-        self, question: str, sources: Sequence[RetrievalHit]
+        self,
+        question: str,
+        sources: Sequence[RetrievalHit],
+        queries: Sequence[str] | None = None,
     ) -> tuple[str, AsyncGenerator[str, None]]:
         """The engine's name and its delta stream."""
-        return self._engine.name, self._engine.stream(question, sources)
+        return self._engine.name, self._engine.stream(question, sources, queries)

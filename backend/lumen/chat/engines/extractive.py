@@ -1,14 +1,21 @@
-"""The extractive answer engine: the sentences of the sources that best answer the question.
+"""The extractive answer engine: the passages of the sources that best answer the question.
 
 No language model writes anything: every sentence of an answer is quoted verbatim from a
 retrieved passage and followed by the ``[n]`` of its source; when nothing retrieved is relevant
 enough the answer is the fixed ``NO_ANSWER`` sentence, with no citation.
 
-Selection: sentences are scored by the cosine between their all-MiniLM-L6-v2 embedding and the
-question's, and picked greedily by Maximal Marginal Relevance (Carbonell & Goldstein, "The use
-of MMR, diversity-based reranking for reordering documents and producing summaries", SIGIR
-1998) so that near-repeats (MedQuAD's "Key Points" restate the text below them; GARD and GHR
-share answers) do not crowd out new information.
+Composition, one sub-question at a time (question understanding splits a message into
+sub-questions and gives each its retrieval query): the sentence that best answers the
+sub-question (cosine of all-MiniLM-L6-v2 embeddings, less a small penalty per place down the
+retrieval ranking) leads, quoted with its context as a coherent passage: the sentence before
+it when it opens with a reference back ("This chemical…", "These…"), and the sentences that
+follow it in the same paragraph, up to ``PASSAGE_SENTENCES``. Supporting sentences from other
+sources follow by Maximal Marginal Relevance (Carbonell & Goldstein, "The use of MMR,
+diversity-based reranking for reordering documents and producing summaries", SIGIR 1998), so
+that near-repeats (MedQuAD's "Key Points" restate the text below them; GARD and GHR share
+answers) do not crowd out new information. A passage from a document on the question's named
+focus needs less cosine to be quoted (``ON_FOCUS_MIN_RELEVANCE``): retrieval already knows it
+is about the right disease or drug.
 """
 
 from __future__ import annotations
@@ -24,10 +31,11 @@ import anyio.to_thread
 import numpy as np
 import numpy.typing as npt
 
-from lumen.chat.engines.sentences import Sentence, is_answer_sentence, split_sentences
 from lumen.knowledge.embeddings import Embedder
 from lumen.knowledge.schemas import RetrievalHit
+from lumen.knowledge.sentences import Sentence, is_answer_sentence, split_sentences
 from lumen.knowledge.sparse import Bm25Encoder
+from lumen.knowledge.understanding.subquestions import subquestions
 
 NO_ANSWER = (
     "I couldn't find this in Lumen's sources. "
@@ -42,6 +50,21 @@ NO_ANSWER = (
 # 97.1 %: it answered "How do airplanes stay in the air?" (0.542) and "How do I train my cat to
 # use a scratching post?" (0.536).
 MIN_RELEVANCE = 0.52
+# The floor for a passage of a document on the question's named focus (RetrievalHit.on_focus):
+# the sentence need only answer the sub-question, retrieval matched the focus by name.
+ON_FOCUS_MIN_RELEVANCE = 0.35
+# A lead passage: its best sentence and what follows in the same paragraph, at most this many
+# sentences and characters (three sentences of MedQuAD prose are about 400 characters).
+PASSAGE_SENTENCES = 3
+PASSAGE_CHARS = 480
+# Openings that refer back to the sentence before ("This chemical is believed …", "These
+# include …", "It can …"): such a sentence is quoted with the one before it.
+_REFERS_BACK = re.compile(
+    r"^(?:this|these|that|those|it|its|they|their|such|he|she|however|but|also|in addition|"
+    r"therefore|thus|as a result|because of this|for this reason|both|either|neither|"
+    r"the (?:condition|disease|disorder|drug|medicine|medication|syndrome|infection))\b",
+    re.IGNORECASE,
+)
 # MMR trade-off λ between relevance and novelty; 0.7 leans to relevance, as in most uses of
 # MMR for query-focused summarisation.
 MMR_LAMBDA = 0.7
@@ -150,11 +173,13 @@ def mmr_select(
     k: int,
     mmr_lambda: float,
     duplicate_cosine: float,
+    already: npt.NDArray[np.float32] | None = None,
 ) -> list[int]:
     """Pick up to ``k`` indices by Maximal Marginal Relevance (Carbonell & Goldstein 1998).
 
     ``relevance``: shape ``(n,)``, the score of each item (``-inf`` marks an ineligible one);
-    ``vectors``: shape ``(n, d)``, unit vectors. Each step takes
+    ``vectors``: shape ``(n, d)``, unit vectors; ``already``: shape ``(m, d)``, vectors of
+    items selected before (redundancy counts against them too). Each step takes
     ``argmax λ·relevance[i] − (1 − λ)·max_j∈selected cos(i, j)``; an item whose cosine to a
     selected one reaches ``duplicate_cosine`` is dropped instead. Returns indices in the
     order picked (most relevant first).
@@ -162,12 +187,14 @@ def mmr_select(
     scores = relevance.astype(np.float64)
     eligible = np.isfinite(scores)
     redundancy = np.zeros_like(scores)
+    if already is not None and len(already):
+        redundancy = np.max(vectors @ already.T, axis=1).astype(np.float64)
     picked: list[int] = []
     while len(picked) < k and eligible.any():
         mmr = np.where(eligible, mmr_lambda * scores - (1 - mmr_lambda) * redundancy, -np.inf)
         best = int(np.argmax(mmr))
         eligible[best] = False
-        if picked and redundancy[best] >= duplicate_cosine:
+        if redundancy[best] >= duplicate_cosine:
             continue
         picked.append(best)
         redundancy = np.maximum(redundancy, vectors @ vectors[best])
@@ -219,14 +246,15 @@ class SentenceVectors:
 
 
 class ExtractiveEngine:
-    """Answers with verbatim, cited sentences of the sources; see the module docstring.
+    """Answers with verbatim, cited passages of the sources; see the module docstring.
 
-    A sentence's score is its cosine to the question less ``rank_penalty`` per place of its
-    source in the ranking. ``max_sentences`` bounds the answer's length; ``min_relevance`` is
-    the cosine below which the best sentence is not an answer (then ``NO_ANSWER``) and no
-    sentence is quoted; ``relevance_margin`` keeps sentences scoring much below the best one
-    out; ``max_candidates`` bounds the embedding batch, which is the engine's cost (chosen by
-    ``lexical_shortlist`` from up to ``CANDIDATE_POOL`` sentences).
+    A sentence's score is its cosine to the sub-question less ``rank_penalty`` per place of its
+    source in the ranking. ``max_sentences`` bounds the answer's length (lead passages count);
+    ``min_relevance`` is the cosine below which a sentence of a source off the question's focus
+    is not an answer (``on_focus_min_relevance`` for one on it; with no sentence above its
+    floor the answer is ``NO_ANSWER``); ``relevance_margin`` keeps supporting sentences scoring
+    much below the best one out; ``max_candidates`` bounds the embedding batch, which is the
+    engine's cost (chosen by ``lexical_shortlist`` from up to ``CANDIDATE_POOL`` sentences).
     """
 
     name = "extractive"
@@ -237,6 +265,7 @@ class ExtractiveEngine:
         max_sentences: int = 5,
         *,
         min_relevance: float = MIN_RELEVANCE,
+        on_focus_min_relevance: float = ON_FOCUS_MIN_RELEVANCE,
         relevance_margin: float = RELEVANCE_MARGIN,
         rank_penalty: float = RANK_PENALTY,
         mmr_lambda: float = MMR_LAMBDA,
@@ -250,6 +279,7 @@ class ExtractiveEngine:
         self._sentence_vectors = SentenceVectors(embedder, sentence_cache_size)
         self.max_sentences = max_sentences
         self.min_relevance = min_relevance
+        self.on_focus_min_relevance = min(on_focus_min_relevance, min_relevance)
         self.relevance_margin = relevance_margin
         self.rank_penalty = rank_penalty
         self.mmr_lambda = mmr_lambda
@@ -257,50 +287,195 @@ class ExtractiveEngine:
         self.max_candidates = max_candidates
 
     async def stream(
-        self, question: str, sources: Sequence[RetrievalHit]
+        self,
+        question: str,
+        sources: Sequence[RetrievalHit],
+        queries: Sequence[str] | None = None,
     ) -> AsyncGenerator[str, None]:
         """Yield the answer word by word (each word with its trailing whitespace).
 
-        The deltas concatenate to ``compose(question, sources).text``; the embedding work runs
-        in a worker thread so the event loop stays free.
+        The deltas concatenate to ``compose(question, sources, queries).text``; the embedding
+        work runs in a worker thread so the event loop stays free.
         """
-        answer = await anyio.to_thread.run_sync(self.compose, question, list(sources))
+        answer = await anyio.to_thread.run_sync(
+            self.compose, question, list(sources), list(queries) if queries else None
+        )
         for delta in _DELTA.findall(answer.text):
             yield delta
 
-    def compose(self, question: str, sources: Sequence[RetrievalHit]) -> ExtractiveAnswer:
-        """Select, order and cite the sentences that answer ``question`` (blocking, CPU-bound).
+    def compose(
+        self,
+        question: str,
+        sources: Sequence[RetrievalHit],
+        queries: Sequence[str] | None = None,
+    ) -> ExtractiveAnswer:
+        """Select, order and cite the passages that answer ``question`` (blocking, CPU-bound).
 
-        Runs one query encoding (cached by the embedder: retrieval has usually done it) and
-        one batch encoding of those of at most ``max_candidates`` sentences not yet cached.
+        ``queries`` are the sub-questions to answer in turn, as retrieval ran them (question
+        understanding); without them the message is split into sub-questions here. Runs one
+        query encoding per sub-question (cached by the embedder: retrieval has usually done
+        it) and one batch encoding of those of at most ``max_candidates`` sentences not yet
+        cached.
         """
-        candidates = lexical_shortlist(
-            self._bm25,
-            question,
-            candidate_sentences(sources, max(CANDIDATE_POOL, self.max_candidates)),
-            self.max_candidates,
-        )
+        asks = list(queries or [q.text for q in subquestions(question)] or [question])
+        pool = candidate_sentences(sources, max(CANDIDATE_POOL, self.max_candidates))
+        per_ask = max(4, self.max_candidates // len(asks))
+        chosen: dict[tuple[int, int], Candidate] = {}
+        for ask in asks:
+            for candidate in lexical_shortlist(self._bm25, ask, pool, per_ask):
+                chosen[(candidate.source, candidate.sentence.start)] = candidate
+        candidates = sorted(chosen.values(), key=lambda c: (c.source, c.sentence.start))
         if not candidates:
             return ExtractiveAnswer(NO_ANSWER, (), None)
-        query = self._embedder.encode_query(question)
         vectors = self._sentence_vectors.encode([c.sentence.text for c in candidates])
-        cosine = vectors @ query
-        top = float(cosine.max())
-        if top < self.min_relevance:
-            return ExtractiveAnswer(NO_ANSWER, (), top)
+        floors = np.array(
+            [
+                self.on_focus_min_relevance if sources[c.source].on_focus else self.min_relevance
+                for c in candidates
+            ],
+            dtype=np.float32,
+        )
         ranks = np.array([c.source for c in candidates], dtype=np.float32)
-        score = cosine - self.rank_penalty * ranks
-        relevant = cosine >= self.min_relevance
-        eligible = relevant & (score >= score[relevant].max() - self.relevance_margin)
-        relevance = np.where(eligible, score, -np.inf).astype(np.float32)
-        picked = mmr_select(
-            relevance, vectors, self.max_sentences, self.mmr_lambda, self.duplicate_cosine
+        units = {i: split_sentences(hit.passage) for i, hit in enumerate(sources)}
+        used: set[str] = set()  # the normalised text of every quoted sentence
+        quoted_vectors: list[npt.NDArray[np.float32]] = []
+        paragraphs: list[list[Quote]] = []
+        top: float | None = None
+        for ask in asks:
+            cosine = vectors @ self._embedder.encode_query(ask)
+            top = max(top if top is not None else -1.0, float(cosine.max()))
+            score = cosine - self.rank_penalty * ranks
+            budget = self.max_sentences - sum(len(p) for p in paragraphs)
+            if budget <= 0:
+                break
+            paragraph = self._answer_one(
+                candidates, vectors, cosine, score, floors, units, used, quoted_vectors, budget
+            )
+            if paragraph:
+                paragraphs.append(paragraph)
+        quotes = tuple(q for p in paragraphs for q in p)
+        if not quotes:
+            return ExtractiveAnswer(NO_ANSWER, (), top)
+        return ExtractiveAnswer(_render(paragraphs), quotes, top)
+
+    def _answer_one(
+        self,
+        candidates: list[Candidate],
+        vectors: npt.NDArray[np.float32],
+        cosine: npt.NDArray[np.float32],
+        score: npt.NDArray[np.float32],
+        floors: npt.NDArray[np.float32],
+        units: dict[int, list[Sentence]],
+        used: set[str],
+        quoted_vectors: list[npt.NDArray[np.float32]],
+        budget: int,
+    ) -> list[Quote]:
+        """One sub-question's quotes: the lead passage around its best sentence, then
+        supporting sentences by MMR; marks what it quotes in ``used``/``quoted_vectors``."""
+        fresh = np.array(
+            [
+                _key(c.sentence) not in used
+                and not _repeats(vectors[i], quoted_vectors, self.duplicate_cosine)
+                for i, c in enumerate(candidates)
+            ]
+        )
+        relevant = fresh & (cosine >= floors)
+        if not relevant.any():
+            return []
+        best = int(np.argmax(np.where(relevant, score, -np.inf)))
+        lead = candidates[best]
+        cosine_of = {
+            (c.source, c.sentence.start): float(cosine[i]) for i, c in enumerate(candidates)
+        }
+        passage = _passage(
+            lead,
+            units[lead.source],
+            cosine_of,
+            float(floors[best]),
+            min(budget, PASSAGE_SENTENCES),
+            used,
         )
         quotes = [
-            Quote(candidates[i].source, candidates[i].sentence, float(cosine[i])) for i in picked
+            Quote(lead.source, sentence, cosine_of.get((lead.source, sentence.start), 0.0))
+            for sentence in passage
         ]
-        ordered = _in_reading_order(quotes)
-        return ExtractiveAnswer(_render(ordered), tuple(ordered), top)
+        for quote in quotes:
+            used.add(_key(quote.sentence))
+        for i, c in enumerate(candidates):
+            if _key(c.sentence) in used:
+                quoted_vectors.append(vectors[i])
+        room = budget - len(quotes)
+        if room > 0:
+            eligible = (
+                relevant
+                & (score >= score[best] - self.relevance_margin)
+                & np.array([_key(c.sentence) not in used for c in candidates])
+                & np.array([c.source != lead.source for c in candidates])
+            )
+            picked = mmr_select(
+                np.where(eligible, score, -np.inf).astype(np.float32),
+                vectors,
+                room,
+                self.mmr_lambda,
+                self.duplicate_cosine,
+                already=np.stack(quoted_vectors) if quoted_vectors else None,
+            )
+            support = [
+                Quote(candidates[i].source, candidates[i].sentence, float(cosine[i]))
+                for i in picked
+            ]
+            for i in picked:
+                used.add(_key(candidates[i].sentence))
+                quoted_vectors.append(vectors[i])
+            quotes += _in_reading_order(support)
+        return quotes
+
+
+def _key(sentence: Sentence) -> str:
+    """A sentence's text, case-folded and single-spaced: two sources quoting the same sentence
+    (overlapping chunks, GARD and GHR) have the same key."""
+    return _SPACES.sub(" ", sentence.text).casefold()
+
+
+def _repeats(
+    vector: npt.NDArray[np.float32], quoted: list[npt.NDArray[np.float32]], threshold: float
+) -> bool:
+    return bool(quoted) and float(np.max(np.stack(quoted) @ vector)) >= threshold
+
+
+def _passage(
+    lead: Candidate,
+    units: list[Sentence],
+    cosine_of: dict[tuple[int, int], float],
+    floor: float,
+    limit: int,
+    used: set[str],
+) -> list[Sentence]:
+    """The lead sentence with its context, in source order: the sentence before it when it
+    refers back, then the following answer sentences of the same paragraph while they fit
+    (``limit`` sentences, ``PASSAGE_CHARS``) and, where their relevance is known, reach
+    ``floor``. Units that are not answer sentences (headings, lead-ins, links) or that were
+    quoted already end it."""
+    position = next(i for i, u in enumerate(units) if u.start == lead.sentence.start)
+    passage = [lead.sentence]
+    if _REFERS_BACK.match(lead.sentence.text) and position > 0 and limit > 1:
+        before = units[position - 1]
+        if (
+            is_answer_sentence(before)
+            and before.list_item == lead.sentence.list_item
+            and _key(before) not in used
+        ):
+            passage.insert(0, before)
+    for unit in units[position + 1 :]:
+        if len(passage) >= limit or not is_answer_sentence(unit) or _key(unit) in used:
+            break
+        if unit.end - passage[0].start > PASSAGE_CHARS:
+            break
+        known = cosine_of.get((lead.source, unit.start))
+        if known is not None and known < floor:
+            break
+        passage.append(unit)
+    return passage
 
 
 def _in_reading_order(quotes: list[Quote]) -> list[Quote]:
@@ -312,14 +487,15 @@ def _in_reading_order(quotes: list[Quote]) -> list[Quote]:
     return sorted(quotes, key=lambda q: (first_pick[q.source], q.sentence.start))
 
 
-def _render(quotes: list[Quote]) -> str:
-    """``"sentence [n] sentence [n]"`` per run of quotes from one source, runs separated by a
-    blank line."""
-    paragraphs: list[list[str]] = []
-    previous: int | None = None
-    for quote in quotes:
-        if quote.source != previous:
-            paragraphs.append([])
-            previous = quote.source
-        paragraphs[-1].append(f"{quote.sentence.text} {quote.marker}")
-    return "\n\n".join(" ".join(paragraph) for paragraph in paragraphs)
+def _render(paragraphs: list[list[Quote]]) -> str:
+    """``"sentence [n] sentence [n]"``: one paragraph per sub-question's lead passage, and a
+    new paragraph wherever the source changes; paragraphs separated by a blank line."""
+    blocks: list[list[str]] = []
+    for paragraph in paragraphs:
+        previous: int | None = None
+        for quote in paragraph:
+            if quote.source != previous:
+                blocks.append([])
+                previous = quote.source
+            blocks[-1].append(f"{quote.sentence.text} {quote.marker}")
+    return "\n\n".join(" ".join(block) for block in blocks)

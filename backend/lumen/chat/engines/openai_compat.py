@@ -69,9 +69,16 @@ class OpenAICompatEngine:
         )
 
     async def stream(
-        self, question: str, sources: Sequence[RetrievalHit]
+        self,
+        question: str,
+        sources: Sequence[RetrievalHit],
+        queries: Sequence[str] | None = None,
     ) -> AsyncGenerator[str, None]:
         """Yield the answer's text deltas; ``sources[i]`` is cited as ``[i + 1]``.
+
+        ``queries`` (the sub-questions retrieval ran) are not sent: the model reads the whole
+        message, with the sources in retrieval's order, which already serves each
+        sub-question in turn.
 
         Raises ``EngineUnavailable`` when no text arrived within ``first_token_timeout_s`` or the
         server could not be reached or answered with an error status (4xx included: nothing was

@@ -35,7 +35,10 @@ class ResilientEngine:
         return f"{self.fallback.name}-fallback"
 
     async def start(
-        self, question: str, sources: Sequence[RetrievalHit]
+        self,
+        question: str,
+        sources: Sequence[RetrievalHit],
+        queries: Sequence[str] | None = None,
     ) -> tuple[str, AsyncGenerator[str, None]]:
         """``(engine name, text deltas)`` for the answer; ``sources[i]`` is cited as ``[i + 1]``.
 
@@ -46,20 +49,20 @@ class ResilientEngine:
         broken stream raises ``EngineFailed`` from the iterator; there is no switching engines
         mid-answer. Closing the iterator closes the LLM stream.
         """
-        deltas = self.primary.stream(question, sources)
+        deltas = self.primary.stream(question, sources, queries)
         try:
             with self.breaker.attempt():
                 first = await anext(deltas, None)
         except EngineUnavailable as exc:
             logger.warning("answering with %s: %s", self.fallback_name, exc)
             await deltas.aclose()
-            return self.fallback_name, self.fallback.stream(question, sources)
+            return self.fallback_name, self.fallback.stream(question, sources, queries)
         except BaseException:
             await deltas.aclose()
             raise
         if first is None:
             logger.warning("LLM gave an empty answer; answering with %s", self.fallback_name)
-            return self.fallback_name, self.fallback.stream(question, sources)
+            return self.fallback_name, self.fallback.stream(question, sources, queries)
         return self.primary.name, _resume(first, deltas)
 
     async def aclose(self) -> None:

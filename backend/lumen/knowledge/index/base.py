@@ -73,9 +73,11 @@ class VectorIndex(Protocol):
         collections: Sequence[str] | None = None,
         set_id: str | None = None,
         prefetch_limit: int = 50,
+        document_ids: Sequence[str] | None = None,
     ) -> list[ScoredPoint]:
         """Ranked points. Both vectors: hybrid (two prefetches fused by RRF, k=60) in one
-        query; one vector: that retrieval alone. ``collections``/``set_id`` filter payload."""
+        query; one vector: that retrieval alone. ``collections``/``set_id``/``document_ids``
+        filter payload (``document_ids``: only those documents' chunks)."""
 
     def count(self) -> int:
         """Number of points."""

@@ -52,12 +52,18 @@ def _shard_config() -> qe.EdgeConfig:
     )
 
 
-def _filter(collections: Sequence[str] | None, set_id: str | None) -> qe.Filter | None:
+def _filter(
+    collections: Sequence[str] | None,
+    set_id: str | None,
+    document_ids: Sequence[str] | None = None,
+) -> qe.Filter | None:
     conditions: list[qe.ConditionType] = []
     if collections is not None:
         conditions.append(qe.FieldCondition("collection", match=qe.MatchAny(list(collections))))
     if set_id is not None:
         conditions.append(qe.FieldCondition("set_id", match=qe.MatchValue(set_id)))
+    if document_ids is not None:
+        conditions.append(qe.FieldCondition("document_id", match=qe.MatchAny(list(document_ids))))
     return qe.Filter(must=conditions) if conditions else None
 
 
@@ -128,11 +134,13 @@ class EdgeIndex:
         collections: Sequence[str] | None = None,
         set_id: str | None = None,
         prefetch_limit: int = 50,
+        document_ids: Sequence[str] | None = None,
     ) -> list[ScoredPoint]:
         """Ranked points: hybrid (dense and BM25 prefetches, ``prefetch_limit`` each, fused by
-        RRF k=60) when both vectors are given, else cosine or BM25 alone. The filter applies to
-        every stage. Raises ``ValueError`` if both vectors are ``None``."""
-        payload_filter = _filter(collections, set_id)
+        RRF k=60) when both vectors are given, else cosine or BM25 alone. The filter
+        (``collections``, ``set_id``, ``document_ids``) applies to every stage. Raises
+        ``ValueError`` if both vectors are ``None``."""
+        payload_filter = _filter(collections, set_id, document_ids)
         stages: list[qe.Query] = []
         if dense is not None:
             stages.append(qe.Query.Nearest(dense.tolist(), using=DENSE_VECTOR))

@@ -26,7 +26,11 @@ from lumen.knowledge.index.base import (
 from lumen.knowledge.index.edge import KEYWORD_FIELDS, UPSERT_BATCH
 
 
-def _filter(collections: Sequence[str] | None, set_id: str | None) -> models.Filter | None:
+def _filter(
+    collections: Sequence[str] | None,
+    set_id: str | None,
+    document_ids: Sequence[str] | None = None,
+) -> models.Filter | None:
     conditions: list[models.Condition] = []
     if collections is not None:
         conditions.append(
@@ -35,6 +39,10 @@ def _filter(collections: Sequence[str] | None, set_id: str | None) -> models.Fil
     if set_id is not None:
         conditions.append(
             models.FieldCondition(key="set_id", match=models.MatchValue(value=set_id))
+        )
+    if document_ids is not None:
+        conditions.append(
+            models.FieldCondition(key="document_id", match=models.MatchAny(any=list(document_ids)))
         )
     return models.Filter(must=conditions) if conditions else None
 
@@ -110,11 +118,12 @@ class QdrantServerIndex:
         collections: Sequence[str] | None = None,
         set_id: str | None = None,
         prefetch_limit: int = 50,
+        document_ids: Sequence[str] | None = None,
     ) -> list[ScoredPoint]:
         """Ranked points: hybrid (dense and BM25 prefetches, ``prefetch_limit`` each, fused by
         RRF k=60) when both vectors are given, else cosine or BM25 alone. The filter applies to
         every stage. Raises ``ValueError`` if both vectors are ``None``."""
-        payload_filter = _filter(collections, set_id)
+        payload_filter = _filter(collections, set_id, document_ids)
         stages: list[tuple[list[float] | models.SparseVector, str]] = []
         if dense is not None:
             stages.append((dense.tolist(), DENSE_VECTOR))

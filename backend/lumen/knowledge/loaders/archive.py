@@ -20,14 +20,14 @@ from urllib.parse import urlsplit
 import httpx
 from lxml import etree
 
-from lumen.knowledge.schemas import LoadError, SourceDocument
+from lumen.knowledge.schemas import LoadError, SourceDocument, UnheldFocus
 
 # Larger members are reported, not read: the largest real SPL label is a few MB, and reading a
 # crafted member of gigabytes would exhaust memory.
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
 DOWNLOAD_TIMEOUT = httpx.Timeout(30.0, read=120.0)
 
-Parsed = SourceDocument | LoadError | None
+Parsed = SourceDocument | LoadError | UnheldFocus | None
 ParseMember = Callable[[str, bytes], Parsed]
 
 
@@ -53,7 +53,8 @@ def safe_xml_parser() -> etree.XMLParser:
 
 class LoaderRun:
     """One pass of a loader over a source: ``total`` is known before parsing, iterating yields
-    ``SourceDocument`` or ``LoadError`` per file (files with nothing to index yield nothing).
+    ``SourceDocument`` or ``LoadError`` per file, or ``UnheldFocus`` for a file that names a focus
+    without text to index (files with nothing of either yield nothing).
 
     ``total`` counts XML files, and an inner zip of a zip of zips as one: DailyMed puts one label
     in each, and opening them all just to count would read the archive twice (so ``total`` is
@@ -68,7 +69,7 @@ class LoaderRun:
         self.processed = 0
         self._parse = parse
 
-    def __iter__(self) -> Iterator[SourceDocument | LoadError]:
+    def __iter__(self) -> Iterator[SourceDocument | LoadError | UnheldFocus]:
         self.processed = 0
         for member in _iter_members(self.path):
             try:

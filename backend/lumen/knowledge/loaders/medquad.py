@@ -1,10 +1,12 @@
 """MedQuAD loader: NIH consumer-health question-answer pairs from the XML of
 github.com/abachaa/MedQuAD (Ben Abacha & Demner-Fushman, BMC Bioinformatics 20:511, 2019).
 
-One XML file is one web page: ``<Document id source url>`` with a ``<Focus>`` and
-``<QAPairs>`` of ``<QAPair><Question qid qtype/><Answer/></QAPair>``. Each answered pair becomes a
-section; pairs whose answer was removed for copyright (A.D.A.M., MedlinePlus drugs and herbs)
-are skipped, and so are documents left with no answered pair.
+One XML file is one web page: ``<Document id source url>`` with a ``<Focus>``, its
+``<FocusAnnotations>`` (``<Synonyms>``, and a ``<Category>`` such as ``Drug``) and ``<QAPairs>`` of
+``<QAPair><Question qid qtype/><Answer/></QAPair>``. Each answered pair becomes a section; pairs
+whose answer was removed for copyright (A.D.A.M., MedlinePlus drugs and herbs) are skipped. A
+drug or supplement page left with no answered pair still names its focus: it becomes an
+``UnheldFocus``, so that Lumen can say by name that it has no source on that drug.
 
 Two irregularities of the published tree are handled so that no answered pair is lost:
 - five files use older tag names (``<doc docid corpus>`` with ``<doctitle-focus>``,
@@ -27,7 +29,13 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from lumen.knowledge.loaders.archive import LoaderRun, resolve_source, safe_xml_parser
-from lumen.knowledge.schemas import CONSUMER_HEALTH, LoadError, SourceDocument, SourceSection
+from lumen.knowledge.schemas import (
+    CONSUMER_HEALTH,
+    LoadError,
+    SourceDocument,
+    SourceSection,
+    UnheldFocus,
+)
 
 SOURCE = "medquad"
 LICENCE = "CC BY 4.0"
@@ -41,6 +49,9 @@ _ROOTS = {
     "diseasefile": ("fid", "source"),
 }
 _FOCUS_TAGS = ("focus", "doctitle-focus")
+# ``<Category>`` of the focus annotations → the focus's kind (the A.D.A.M. and health-topic
+# pages have no category: conditions, tests and procedures).
+_KINDS = {"drug": "drug", "herb": "supplement", "supplement": "supplement"}
 _PAIR_TAGS = ("qapair", "pair")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -69,9 +80,10 @@ def open_medquad(source: str | Path, cache_dir: Path) -> LoaderRun:
     return LoaderRun(resolve_source(source, cache_dir), parse_medquad_xml)
 
 
-def parse_medquad_xml(name: str, data: bytes) -> SourceDocument | LoadError | None:
+def parse_medquad_xml(name: str, data: bytes) -> SourceDocument | UnheldFocus | LoadError | None:
     """Parse one MedQuAD XML file (``name`` is its path, for errors and the id of the CancerGov
-    sub-files). Returns ``None`` for a document without an answered pair."""
+    sub-files). A document without an answered pair is an ``UnheldFocus`` (``None`` if it names
+    no focus either)."""
     try:
         root = etree.fromstring(data, safe_xml_parser())
     except etree.XMLSyntaxError as exc:
@@ -86,10 +98,15 @@ def parse_medquad_xml(name: str, data: bytes) -> SourceDocument | LoadError | No
     stem = PurePosixPath(name).stem
     doc_id = f"{source_name}_{stem if stem.startswith(xml_id + '_') else xml_id}"
     pairs = _answered_pairs(root, doc_id)
-    if not pairs:
-        return None
     title = _text(_child(root, *_FOCUS_TAGS))
     url = root.get("url")
+    aliases, kind = _focus_annotations(root)
+    if not pairs:
+        # A.D.A.M.'s encyclopedia names conditions as dictionary entries ("Chronic",
+        # "Doctors"); Lumen names only the drugs and supplements it lacks.
+        if not title or kind == "condition":
+            return None
+        return UnheldFocus(f"{SOURCE}:{doc_id}", title, aliases, kind, url)
     return SourceDocument(
         id=f"{SOURCE}:{doc_id}",
         source=SOURCE,
@@ -102,7 +119,24 @@ def parse_medquad_xml(name: str, data: bytes) -> SourceDocument | LoadError | No
         version=_content_hash(title, url, pairs),
         text=SECTION_SEPARATOR.join(p.answer for p in pairs),
         sections=_sections(pairs),
+        aliases=aliases,
+        focus_kind=kind,
     )
+
+
+def _focus_annotations(root: etree._Element) -> tuple[tuple[str, ...], str]:
+    """The focus's synonyms (each ``<Synonym>`` is one name, commas included) and kind."""
+    annotations = _child(root, "focusannotations")
+    if annotations is None:
+        return (), "condition"
+    synonyms = _child(annotations, "synonyms")
+    names = (
+        tuple(dict.fromkeys(t for s in synonyms if (t := _text(s)) and isinstance(s.tag, str)))
+        if synonyms is not None
+        else ()
+    )
+    category = _text(_child(annotations, "category")).casefold()
+    return names, _KINDS.get(category, "condition")
 
 
 def normalise_answer(raw: str) -> str:

@@ -141,6 +141,7 @@ def parse_spl_xml(name: str, data: bytes) -> SourceDocument | LoadError:
         set_id=set_id,
         brand_name=brand,
         generic_name=generic,
+        focus_kind="drug",
     )
 
 

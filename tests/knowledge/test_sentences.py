@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lumen.chat.engines.sentences import is_answer_sentence, split_sentences
+from lumen.knowledge.sentences import is_answer_sentence, split_sentences
 
 LEUKEMIA_KEY_POINTS = (
     "Key Points\n"
@@ -96,3 +96,27 @@ def test_an_attribution_after_a_run_of_blanks_is_its_own_unit() -> None:
         "NIH: National Institute on Aging",
     ]
     assert _answerable(text) == ["Hormones should be re-evaluated every six months."]
+
+
+def test_a_heading_run_into_its_first_sentence_is_a_unit_of_its_own() -> None:
+    text = "Symptoms of Glaucoma Glaucoma can develop in one or both eyes. It often has no signs."
+
+    units = split_sentences(text)
+
+    assert [u.text for u in units] == [
+        "Symptoms of Glaucoma",
+        "Glaucoma can develop in one or both eyes.",
+        "It often has no signs.",
+    ]
+    assert not is_answer_sentence(units[0])
+    assert all(text[u.start : u.end] == u.text for u in units)
+
+
+def test_source_boilerplate_is_not_an_answer_sentence() -> None:
+    text = (
+        "The Human Phenotype Ontology provides the following list of signs and symptoms for "
+        "ABCD syndrome. You can use the MedlinePlus Medical Dictionary to look up the "
+        "definitions for these medical terms."
+    )
+
+    assert not any(is_answer_sentence(u) for u in split_sentences(text))

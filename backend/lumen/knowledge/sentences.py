@@ -4,7 +4,9 @@ MedQuAD answers mix prose with lists that its XML flattened into one line: items
 ``- `` at the start of a line or after a run of spaces (``"…are:    - To filter …    - To make
 …"``). Such items are split off first; each piece is then cut into sentences by syntok
 (a rule-based segmenter that keeps token offsets and knows abbreviations such as "e.g.",
-"Dr." and "U.S."). Offsets always index the text given, so ``text[s.start:s.end] == s.text``.
+"Dr." and "U.S."). A heading run into the sentence after it ("Symptoms of Glaucoma Glaucoma
+can …") becomes a unit of its own. Offsets always index the text given, so
+``text[s.start:s.end] == s.text``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,24 @@ _CAPITALISED_WORD = re.compile(r"\b[A-Z]")
 _LINE = re.compile(r"[^\n]+")
 _WORD = re.compile(r"\w+")
 _CLOSERS = "\"')]”’»"
+
+# Source boilerplate that is no statement about the question: GARD's notes on its symptom
+# tables, pointers to other sites and pages, and link lists' lead-ins.
+_BOILERPLATE = re.compile(
+    r"Human Phenotype Ontology|MedlinePlus Medical Dictionary|the table below|\bOrphanet\b|"
+    r"\bclick\b|\bvisit\b|https?://|www\.|\.(?:gov|org|com)\b|resources address|"
+    r"(?:see|read) (?:the|our|this) (?:page|section|fact sheet|article)|this (?:page|website|"
+    r"fact sheet|section) (?:lists|provides|has)|(?:more|additional) information (?:is|can be) "
+    r"found|contact (?:us|GARD)|Genetic and Rare Diseases Information Center",
+    re.IGNORECASE,
+)
+# A heading the source ran into its first sentence ("Symptoms of Glaucoma Glaucoma can …"):
+# capitalised words (and the small words of titles), then the sentence, which opens with a word
+# of the heading again.
+_GLUED_HEADING = re.compile(
+    r"^(?P<heading>(?:[A-Z][\w'’-]*|of|and|the|for|in|to|with|a|an|or|vs\.?)"
+    r"(?:\s+(?:[A-Z][\w'’-]*|of|and|the|for|in|to|with|a|an|or)){1,9})\s+(?P<first>[A-Z][\w'’-]*)"
+)
 
 MIN_WORDS = 4
 # Longer units are flattened tables or run-ons: poor answers, and each costs embedding time.
@@ -62,7 +82,8 @@ def split_sentences(text: str) -> list[Sentence]:
 def is_answer_sentence(sentence: Sentence) -> bool:
     """Whether a unit can stand in an answer on its own.
 
-    Rejects fragments of fewer than ``MIN_WORDS`` words, units longer than ``MAX_CHARS``,
+    Rejects fragments of fewer than ``MIN_WORDS`` words, units longer than ``MAX_CHARS``, source
+    boilerplate (symptom-table notes, links and pointers to other pages),
     questions (MedQuAD's headings such as "What are the signs and symptoms of …?"), lead-ins
     that end with a colon, prose that neither starts like a sentence nor ends with terminal
     punctuation (headings such as "Key Points", or a passage cut mid-sentence), and list items
@@ -71,7 +92,7 @@ def is_answer_sentence(sentence: Sentence) -> bool:
     """
     text = sentence.text
     words = _WORD.findall(text)
-    if len(words) < MIN_WORDS or len(text) > MAX_CHARS:
+    if len(words) < MIN_WORDS or len(text) > MAX_CHARS or _BOILERPLATE.search(text):
         return False
     tail = text.rstrip(_CLOSERS)
     if tail.endswith(("?", ":")):
@@ -111,5 +132,22 @@ def _segment(text: str, start: int, end: int, list_item: bool) -> list[Sentence]
             first, last = tokens[0], tokens[-1]
             begin = start + first.offset
             finish = start + last.offset + len(last.value)
-            found.append(Sentence(begin, finish, text[begin:finish], list_item))
+            found.extend(_unglue(text, begin, finish, list_item))
     return found
+
+
+def _unglue(text: str, start: int, end: int, list_item: bool) -> list[Sentence]:
+    """The unit ``text[start:end]``, split in two when it opens with a heading run into its
+    first sentence (``_GLUED_HEADING``: the sentence's first word is one of the heading's)."""
+    unit = text[start:end]
+    match = _GLUED_HEADING.match(unit)
+    if match is not None and not list_item:
+        heading_words = {w.casefold() for w in match.group("heading").split()}
+        if match.group("first").casefold() in heading_words:
+            cut = start + match.start("first")
+            heading_end = start + len(match.group("heading"))
+            return [
+                Sentence(start, heading_end, text[start:heading_end], False),
+                Sentence(cut, end, text[cut:end], False),
+            ]
+    return [Sentence(start, end, unit, list_item)]
