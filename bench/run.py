@@ -3,6 +3,7 @@
 Each figure is printed with the command that produced it. Benchmarks run in subprocesses so
 each peak RSS is that process's own. The index is built fresh under ``bench/.cache/var``
 unless ``--reuse`` is given (then benchmark 2 is read from the previous run's JSON).
+``--auth`` and ``--consumer`` re-measure one section (7, 1b) and replace it in place.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def main(reuse: bool) -> None:
         ingest = run_json(["-m", "bench.ingest", str(DATA_DIR), str(SEED_DIR)])
         saved.write_text(json.dumps(ingest))
     retrieval = run_json(["-m", "bench.retrieval", str(DATA_DIR), str(SEED_DIR), "1000"])
+    consumer_args = ["-m", "bench.consumer", str(DATA_DIR), str(SEED_DIR)]
+    consumer = run_json(consumer_args)
     triage = run_json(["-m", "bench.triage_eval", "--json"])
 
     questions = [
@@ -62,7 +65,8 @@ def main(reuse: bool) -> None:
     with fake_llm() as llm_url:
         http = run_json(["-m", "bench.http", str(DATA_DIR), str(qfile), llm_url])
     auth = run_json(["-m", "bench.auth"])
-    RESULTS.write_text(render(ingest, retrieval, triage, http) + render_auth(auth))
+    text = render(ingest, retrieval, triage, http) + render_auth(auth)
+    RESULTS.write_text(with_consumer(text, render_consumer(consumer, consumer_args)))
     print(RESULTS.read_text())
 
 
@@ -76,6 +80,107 @@ def refresh_auth() -> None:
 
 
 AUTH_HEADING = "## 7. Access control"
+CONSUMER_HEADING = "## 1b. Real consumer wording"
+
+
+def refresh_consumer() -> None:
+    """Re-measure benchmark 1b alone and put it in ``bench/results.md`` after section 1.
+
+    The index is ``LUMEN_DATA_DIR``'s if set (a copy: one process at a time may open it),
+    else the one ``make bench`` built under ``bench/.cache/var``.
+    """
+    data_dir = Path(os.environ.get("LUMEN_DATA_DIR", DATA_DIR)).resolve()
+    args = ["-m", "bench.consumer", str(data_dir), str(SEED_DIR)]
+    section = render_consumer(run_json(args), args)
+    RESULTS.write_text(with_consumer(RESULTS.read_text(), section))
+    print(section)
+
+
+def with_consumer(text: str, section: str) -> str:
+    """``text`` (results.md) with its section 1b replaced by ``section``, or ``section``
+    inserted before section 2."""
+    if CONSUMER_HEADING in text:
+        head, rest = text.split(CONSUMER_HEADING, 1)
+        tail = rest[rest.index("\n## ") + 1 :] if "\n## " in rest else ""
+    else:
+        head, _, tail = text.partition("## 2. ")
+        tail = "## 2. " + tail if tail else ""
+    return head + section + ("\n" + tail if tail else "")
+
+
+def _shown(args: list[str]) -> str:
+    """A command line with paths under the repository's parent shown relative to the repo."""
+    shown = []
+    for arg in args:
+        path = Path(arg)
+        if path.is_absolute() and path.is_relative_to(ROOT.parent):
+            arg = os.path.relpath(path, ROOT)
+        shown.append(arg)
+    return "python " + " ".join(shown)
+
+
+def render_consumer(c: dict[str, Any], args: list[str]) -> str:
+    """Section 1b: retrieval and answers on the 174 MEDIQA 2019 consumer messages."""
+    cov, ret, ans = c["coverage"], c["retrieval"], c["answers"]
+    n = c["messages"]
+
+    def row(name: str, f: dict[str, float]) -> str:
+        return f"| {name} | {f['avg_score@1']:.3f} | {f['correct@1']:.1%} | {f['success@10']:.1%} |"
+
+    lines = [
+        f"{CONSUMER_HEADING} — `{_shown(args)}` (`python -m bench.run --consumer` refreshes it)",
+        "",
+        f"{n} real consumer messages, unedited (MEDIQA 2019 task 3 validation + test, "
+        "`consumer/mediqa2019_questions.jsonl`; Ben Abacha, Shivade & Demner-Fushman, ACL-BioNLP "
+        "2019). A retrieved MedQuAD document is graded by its URL with the experts' grades of the "
+        "pages NLM's CHiQA returned (4 excellent, 3 correct but incomplete, 2 related, "
+        "1 incorrect; the best grade of the message's entries for that page); other hits are "
+        "unjudged. avgScore is LiveQA's 0–3 scale (grade − 1; unjudged, refused or uncited 0; "
+        f"Ben Abacha et al., TREC 2017), every share is of all {n} messages "
+        f"(index: {c['points']} points, full MedQuAD + 5 SPL labels).",
+        "",
+        f"Coverage (`bench/grading.py` URL keys): {cov['judged_urls_in_medquad']} of "
+        f"{cov['judged_urls']} distinct judged URLs ({cov['judged_entries_in_medquad']} of "
+        f"{cov['judged_entries']} judged entries) are MedQuAD documents with answers; "
+        f"{cov['messages_with_medquad_page']} messages have a judged MedQuAD page and "
+        f"{cov['messages_with_correct_medquad_page']} one graded ≥ 3, the ceiling of every "
+        "share below.",
+        "",
+        "| retrieval, first 10 hits | avgScore@1 (0–3) | first hit graded ≥ 3 | success@10 (≥ 3) |",
+        "| --- | --- | --- | --- |",
+        row("Lumen: `Retriever.search(k=10)`, consumer_health + drug_labels", ret["lumen"]),
+        row(
+            f"textbook hybrid: bm25s + all-MiniLM-L6-v2 over the {c['medquad_rows']:,} MedQuAD "
+            "rows' answers, RRF k=60",
+            ret["textbook"],
+        ),
+        row("oracle: a perfect ranker over the same MedQuAD rows", ret["oracle"]),
+        "",
+        f"| answer: extractive engine on Lumen's first {c['answer_k']} hits (`retrieval_k`) | value |",
+        "| --- | --- |",
+        f"| avgScore (0–3) of the first cited source | {ans['first_cited_avg_score']:.3f} |",
+        f"| first cited source graded ≥ 3 | {ans['first_cited_correct']:.1%} |",
+        f"| some cited source graded ≥ 3 | {ans['any_cited_correct']:.1%} |",
+        f"| refusals (\"I couldn't find this in Lumen's sources.\") | {ans['refusals']:.1%} |",
+        "",
+        "The shortest messages MedQuAD holds a page graded ≥ 3 for (grades 1–4, – unjudged):",
+        "",
+        "| message | oracle | textbook first hit | Lumen first hit | Lumen answer, first cited |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for ex in c["examples"]:
+        cited = "refused" if ex["answer_refused"] else ex["answer_first_cited_grade"] or "–"
+        message = " ".join(ex["question"].split()).replace("|", "\\|")
+        lines.append(
+            f"| {message} | {ex['oracle_best']} | {ex['textbook_first_grade'] or '–'} "
+            f"| {ex['lumen_first_grade'] or '–'} | {cited} |"
+        )
+    lines += [
+        "",
+        f"Per message (id, first-hit URL and grade of each side): `{c['table']}` (not committed).",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def render_auth(auth: dict[str, Any]) -> str:
@@ -209,5 +314,7 @@ def render(
 if __name__ == "__main__":
     if "--auth" in sys.argv:
         refresh_auth()
+    elif "--consumer" in sys.argv:
+        refresh_consumer()
     else:
         main(reuse="--reuse" in sys.argv)
