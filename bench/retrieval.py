@@ -1,6 +1,7 @@
 """Benchmarks 1 and 3: retrieval quality (recall@5, MRR@10 of the gold QA pair) on a seeded
-sample of MedQuAD dev questions for BM25 only, dense only and hybrid (RRF), and hybrid latency
-beside query-embedding latency, both over the full MedQuAD + SPL index.
+sample of MedQuAD dev questions for BM25 only, dense only, plain hybrid (RRF) and hybrid steered
+by question understanding (Lumen's default), and hybrid latency beside query-embedding latency,
+both over the full MedQuAD + SPL index.
 
 ``python -m bench.retrieval DATA_DIR SEED_DIR [N]`` prints one JSON object.
 """
@@ -20,7 +21,13 @@ from lumen.runtime import build_knowledge
 from lumen.settings import Settings
 
 SEED = 20261123
-MODES = ("sparse", "dense", "hybrid")
+# (name in the results, retrieval mode, question understanding on)
+MODES = (
+    ("sparse", "sparse", False),
+    ("dense", "dense", False),
+    ("hybrid-plain", "hybrid", False),
+    ("hybrid", "hybrid", True),
+)
 
 
 def sample_questions(seed_dir: Path, n: int) -> list[dict[str, Any]]:
@@ -33,21 +40,24 @@ def sample_questions(seed_dir: Path, n: int) -> list[dict[str, Any]]:
 def quality(runtime: Any, questions: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     """recall@5 and MRR@10 per mode; a hit counts when its section key is a gold id."""
     out: dict[str, dict[str, float]] = {}
-    for mode in MODES:
+    for name, mode, understand in MODES:
         recall5 = mrr10 = 0.0
         for row in questions:
             gold = set(row["gold_ids"])
-            hits = runtime.retriever.search(row["question"], k=10, mode=mode)
+            hits = runtime.retriever.search(
+                row["question"], k=10, mode=mode, understand=understand
+            )
             keys = [h.section_key for h in hits]
             recall5 += any(k in gold for k in keys[:5])
             rank = next((i for i, k in enumerate(keys, start=1) if k in gold), None)
             mrr10 += 1.0 / rank if rank else 0.0
-        out[mode] = {"recall@5": recall5 / len(questions), "mrr@10": mrr10 / len(questions)}
+        out[name] = {"recall@5": recall5 / len(questions), "mrr@10": mrr10 / len(questions)}
     return out
 
 
 def latency(runtime: Any, questions: list[dict[str, Any]], warmup: int = 20) -> dict[str, float]:
-    """p50/p95 ms of hybrid retrieval (embed + BM25 + one RRF query) and of embedding alone."""
+    """p50/p95 ms of hybrid retrieval as Lumen runs it (question understanding, an embedding
+    and two RRF queries per sub-question) and of embedding the question alone."""
     texts = [row["question"] for row in questions]
     for text in texts[:warmup]:
         runtime.retriever.search(text, k=10)

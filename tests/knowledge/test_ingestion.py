@@ -1,4 +1,5 @@
-"""The ingestion pipeline on real SPL labels: idempotence, versions, malformed files, crashes."""
+"""The ingestion pipeline on real SPL labels: idempotence, versions, malformed files, crashes,
+and the focus names it writes for question understanding."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from lumen.knowledge.loaders.medquad import open_medquad
 from lumen.knowledge.loaders.spl import open_spl
-from lumen.knowledge.models import Document
+from lumen.knowledge.models import Document, FocusTerm
 from lumen.knowledge.schemas import SourceDocument
 from lumen.migrate import upgrade_to_head
 from lumen.runtime import Runtime, build_knowledge
@@ -93,3 +95,60 @@ def test_a_crash_mid_batch_leaves_no_document_reported_as_done(
     report = runtime.ingestor.ingest(open_spl(two_labels))
     assert report.documents_indexed == 2
     assert all(doc.status == "indexed" for doc in _documents(runtime))
+
+
+def _terms(runtime: Runtime) -> dict[str, str | None]:
+    with runtime.db.session() as session:
+        return {row.term: row.document_id for row in session.exec(select(FocusTerm)).all()}
+
+
+def test_a_label_s_names_become_focus_terms_once_it_is_indexed(
+    runtime: Runtime, two_labels: Path
+) -> None:
+    runtime.ingestor.ingest(open_spl(two_labels))
+    terms = _terms(runtime)
+    viagra = next(d for d in _documents(runtime) if "VIAGRA" in d.title.upper())
+
+    # brand, generic with its salt, and the generic as people say it
+    assert terms["viagra"] == terms["sildenafil citrate"] == terms["sildenafil"] == viagra.id
+    runtime.ingestor.ingest(open_spl(two_labels))  # unchanged: the names are replaced, not added
+    assert _terms(runtime) == terms
+    assert runtime.retriever.analyzer is not None
+    runtime.retriever.analyzer.refresh()
+    assert runtime.retriever.analyzer.analyze("Is Viagra safe?").foci[0].document_ids == [
+        viagra.id
+    ]
+
+
+def test_a_crashed_document_leaves_no_focus_terms(
+    runtime: Runtime, two_labels: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(_points: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(runtime.index, "upsert", fail)
+    with pytest.raises(OSError):
+        runtime.ingestor.ingest(open_spl(two_labels))
+    assert _terms(runtime) == {}
+
+
+def test_drug_pages_without_answers_name_their_drug_without_a_document(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    page = tmp_path / "drug.xml"
+    page.write_text(
+        '<Document id="0000001" source="MPlusDrugs" '
+        'url="https://www.nlm.nih.gov/medlineplus/druginfo/meds/a692051.html">'
+        "<Focus>Lisinopril</Focus><FocusAnnotations><Category>Drug</Category>"
+        "</FocusAnnotations><QAPairs><QAPair pid='1'><Question qid='1-1' qtype='usage'>"
+        "How should Lisinopril be used ?</Question><Answer></Answer></QAPair></QAPairs>"
+        "</Document>"
+    )
+
+    report = runtime.ingestor.ingest(open_medquad(page, tmp_path))
+
+    assert report.documents_indexed == 0 and runtime.index.count() == 0
+    with runtime.db.session() as session:
+        [row] = session.exec(select(FocusTerm)).all()
+    assert (row.term, row.kind, row.document_id) == ("lisinopril", "drug", None)
+    assert row.url is not None and row.url.endswith("a692051.html")
