@@ -121,6 +121,42 @@ def test_crisis_message_is_escalated_before_retrieval(client: httpx.Client, smal
     assert all("pills" not in str(row) for row in events), "without the message text"
 
 
+def test_a_weaker_signal_gets_a_cited_answer_with_the_support_note(  # type: ignore[no-untyped-def]
+    client: httpx.Client, small_runtime
+) -> None:
+    conversation = _conversation(client)
+    answer = stream_answer(client, conversation, "Can you overdose on Lipitor?")
+
+    meta = answer.first("meta")
+    assert meta["kind"] == "answer" and meta["engine"] == "extractive"
+    cited = {int(n) for n in CITATION.findall(answer.text)}
+    assert cited and cited <= {source["n"] for source in meta["sources"]}
+    support = meta["support"]
+    assert support["category"] == "poisoning"
+    assert "1-800-222-1222" in support["text"] and "911" in support["text"]
+    assert "Lipitor" not in support["text"], "the note is fixed wording, no message text"
+
+    stored = client.get(f"/api/v1/conversations/{conversation}").json()["messages"]
+    assert stored[-1]["support"] == support, "a reloaded conversation shows the note"
+    assert stored[0]["support"] is None
+    with sqlite3.connect(small_runtime.settings.data_dir / "lumen.db") as raw:
+        entries = raw.execute(
+            "SELECT * FROM audit_entries WHERE action = 'conversation.support_note'"
+            " AND object_id = ?",
+            (conversation,),
+        ).fetchall()
+    assert len(entries) == 1, "the note is audited once, as its own action"
+    assert all("Lipitor" not in str(row) and "poisoning" not in str(row) for row in entries)
+
+
+def test_an_ordinary_question_gets_no_support_note(client: httpx.Client) -> None:
+    conversation = _conversation(client)
+    answer = stream_answer(client, conversation, "What are the side effects of Humira?")
+    assert answer.first("meta")["support"] is None
+    stored = client.get(f"/api/v1/conversations/{conversation}").json()["messages"]
+    assert stored[-1]["support"] is None
+
+
 def test_message_text_is_encrypted_at_rest(client: httpx.Client, small_runtime) -> None:  # type: ignore[no-untyped-def]
     conversation = _conversation(client)
     stream_answer(client, conversation, "How is gout diagnosed by a rheumatologist?")

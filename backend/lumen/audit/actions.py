@@ -34,6 +34,7 @@ class AuditAction(StrEnum):
     CONVERSATION_DELETE = "conversation.delete"
     MESSAGE_CREATE = "conversation.message"
     ESCALATION = "conversation.escalation"
+    SUPPORT_NOTE = "conversation.support_note"
     BREAK_GLASS_GRANT = "break_glass.grant"
     BREAK_GLASS_READ = "break_glass.read"
     INGESTION_SUBMIT = "ingestion.submit"

@@ -1,4 +1,5 @@
-"""The escalation answer: what Lumen says instead of a medical answer when triage fires.
+"""What Lumen says when triage fires: the escalation answer (the crisis card, instead of a
+medical answer) and the support note (beside a normal answer, on a weaker signal).
 
 Calm and direct, the action first. Numbers: 988 Suicide & Crisis Lifeline (call or text 988,
 chat at 988lifeline.org; SAMHSA); Poison Help line 1-800-222-1222 (America's Poison Centers,
@@ -65,3 +66,39 @@ def escalation_answer(category: str) -> str:
         return _ANSWERS[category]
     except KeyError:
         raise ValueError(f"no escalation answer for category {category!r}") from None
+
+
+# The support note: calm, one resource per category first, always the way to act now. Fixed
+# wording that never quotes the message. The 988 Lifeline takes any emotional distress, not
+# only suicidal thoughts (988lifeline.org); Poison Control asks to be called "even if you are
+# not sure" (America's Poison Centers).
+_SUPPORT_NOTES: Final = {
+    "self_harm": (
+        "If you are going through a hard time, or thinking about suicide or self-harm, you can "
+        "call or text 988 (Suicide & Crisis Lifeline, US, free, 24/7) or chat at "
+        "988lifeline.org. If this is happening now and someone is in danger, call 911."
+    ),
+    "poisoning": (
+        "If someone may have swallowed, breathed in or touched something harmful, or taken too "
+        "much of a medicine, call Poison Control at 1-800-222-1222 (US, free, 24/7), even if "
+        "you are not sure. If this is happening now and the person is hard to wake, has trouble "
+        "breathing or is having a seizure, call 911."
+    ),
+    "emergency": (
+        "If this is happening now, or symptoms are sudden or severe, call 911 or your local "
+        "emergency number; do not wait for an answer here. For anything else, a clinician or "
+        "an urgent-care clinic can help."
+    ),
+}
+
+
+def support_note(category: str) -> str:
+    """The plain-text support note for a triage category (``self_harm``, ``poisoning``,
+    ``emergency``), shown beside a normal answer; it holds no message text.
+
+    Raises ValueError for any other category.
+    """
+    try:
+        return _SUPPORT_NOTES[category]
+    except KeyError:
+        raise ValueError(f"no support note for category {category!r}") from None

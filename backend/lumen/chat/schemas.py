@@ -46,6 +46,18 @@ class SourceOut(BaseModel):
     attribution: str | None = None
 
 
+class SupportNote(BaseModel):
+    """The calm note triage puts beside a normal answer on a weaker safety signal.
+
+    ``text`` is fixed wording for the category (``chat/escalation.support_note``): where to get
+    help (988, Poison Control 1-800-222-1222) and to call 911 if it is happening now. It never
+    quotes the message.
+    """
+
+    category: Literal["self_harm", "poisoning", "emergency"]
+    text: str
+
+
 class MessageOut(BaseModel):
     """A message as stored; ``status`` is complete | streaming | stopped | failed."""
 
@@ -58,6 +70,7 @@ class MessageOut(BaseModel):
     sources: list[SourceOut]
     citations: list[int]
     disclaimer: str | None
+    support: SupportNote | None = None
     created_at: datetime
 
 
@@ -86,6 +99,9 @@ class MetaEvent(BaseModel):
     kind: Literal["answer", "escalation"]
     engine: str
     sources: list[SourceOut]
+    support: SupportNote | None = Field(
+        default=None, description="With kind answer: the support note to show beside it"
+    )
 
 
 class TokenEvent(BaseModel):

@@ -23,7 +23,7 @@ from lumen.audit.service import AuditEvent, AuditLog
 from lumen.chat.citations import CitationFilter, valid_citations
 from lumen.chat.disclaimer import DISCLAIMER
 from lumen.chat.engines.base import EngineFailed, EngineStarter
-from lumen.chat.escalation import escalation_answer
+from lumen.chat.escalation import escalation_answer, support_note
 from lumen.chat.gaps import gap_note, missing_sources
 from lumen.chat.models import Conversation, Message
 from lumen.chat.repository import ChatRepository
@@ -36,6 +36,7 @@ from lumen.chat.schemas import (
     MessageOut,
     MetaEvent,
     SourceOut,
+    SupportNote,
     Timings,
     TokenEvent,
 )
@@ -222,12 +223,15 @@ class ChatService:
             return round((time.perf_counter() - started) * 1000, 1)
 
         verdict = await anyio.to_thread.run_sync(self._triage.assess, question)
-        if verdict.escalate and verdict.category is not None:
+        if verdict.action == "escalate" and verdict.category is not None:
             async for event in self._escalate(
                 conversation_id, verdict.category, verdict.detector or "pattern", elapsed_ms
             ):
                 yield event
             return
+        support = None  # a weaker signal: the normal answer, with the support note beside it
+        if verdict.action == "support" and verdict.category is not None:
+            support = SupportNote(category=verdict.category, text=support_note(verdict.category))
 
         search = await anyio.to_thread.run_sync(
             lambda: self._retriever.search_timed(
@@ -249,13 +253,16 @@ class ChatService:
             if missing:
                 deltas = _prefixed(gap_note(missing, answered=True) + "\n\n", deltas)
         sources = _sources_out(hits)
-        answer = _Answer(await self._insert_answer(conversation_id, "answer", engine, sources))
+        answer = _Answer(
+            await self._insert_answer(conversation_id, "answer", engine, sources, support)
+        )
         yield MetaEvent(
             conversation_id=conversation_id,
             message_id=answer.message.id,
             kind="answer",
             engine=engine,
             sources=sources,
+            support=support,
         )
         first_token_ms: float | None = None
         citation_filter = CitationFilter(len(sources))
@@ -346,15 +353,31 @@ class ChatService:
     # --- persistence helpers -------------------------------------------------------------
 
     async def _insert_answer(
-        self, conversation_id: uuid.UUID, kind: str, engine: str, sources: list[SourceOut]
+        self,
+        conversation_id: uuid.UUID,
+        kind: str,
+        engine: str,
+        sources: list[SourceOut],
+        support: SupportNote | None = None,
     ) -> Message:
         message = self._sealed_message(
             conversation_id, "assistant", "", kind=kind, engine=engine, status="streaming"
         )
         message.sources = [s.model_dump() for s in sources]
+        message.support = support.model_dump() if support is not None else None
         async with self._db.async_session() as session:
             session.add(message)
             await session.commit()
+        if support is not None and self._audit is not None:
+            # Like an escalation: who and where, never the text or the category (health data).
+            await self._audit.record(
+                AuditEvent(
+                    action=AuditAction.SUPPORT_NOTE,
+                    actor_role="system",
+                    object_type="conversation",
+                    object_id=str(conversation_id),
+                )
+            )
         return message
 
     async def _finish_answer(self, answer: _Answer, status: str, citations: list[int]) -> None:
@@ -426,6 +449,7 @@ class ChatService:
             sources=[SourceOut.model_validate(s) for s in message.sources],
             citations=list(message.citations),
             disclaimer=DISCLAIMER if message.role == "assistant" else None,
+            support=SupportNote.model_validate(message.support) if message.support else None,
             created_at=message.created_at,
         )
 

@@ -1,17 +1,24 @@
-"""Safety triage: decide, before retrieval, whether a message is a crisis or an emergency that
-gets the escalation answer (988, Poison Control, 911) instead of a medical answer.
+"""Safety triage: decide, before retrieval, how a message is answered, in two tiers.
 
-Two detectors, either of which escalates:
-
-1. Curated patterns (``triage_patterns``): explicit first-person or witnessed statements,
-   negation-, tense- and person-aware. High precision; they name the category.
-2. Nearest example phrasings by embedding (all-MiniLM-L6-v2): the message is compared with the
-   crisis phrasings and with the ordinary-question phrasings shipped in
-   ``triage_examples.jsonl``; it escalates when its nearest crisis phrasings are close
-   (``MIN_SIMILARITY``) *and* closer than its nearest ordinary phrasings by ``MIN_MARGIN``. The
-   contrast set (informational, negated, historical questions on the same topics) is what keeps
-   "What is the treatment for a stroke?" from firing. This catches indirect wording no pattern
-   lists ("I keep imagining my own funeral").
+- ``escalate``: a crisis is happening now to a real person. The crisis card (988, Poison
+  Control, 911) replaces the medical answer. Only the curated patterns (``triage_patterns``)
+  decide this: explicit first-person or witnessed statements, negation-, tense- and
+  person-aware, high precision; they name the category.
+- ``support``: a weaker signal. The normal cited answer, plus a calm support note
+  (``escalation.support_note``) for the category. The signals, cheapest first:
+  1. the curated patterns' wording in a sentence that does not happen now: historical
+     ("I tried to kill myself when I was 19"), hypothetical or generic ("what should I do if
+     someone is having a seizure?"), or an impersonal question;
+  2. support cues (``triage_rules.SUPPORT_CUES``): a question about a serious topic (suicide,
+     overdose, poisoning, first aid for an emergency) or distress words ("hopeless");
+  3. nearest example phrasings by embedding (all-MiniLM-L6-v2): the message's current
+     sentences are compared with the crisis phrasings and with the ordinary phrasings shipped
+     in ``triage_examples.jsonl``; the signal fires when the nearest crisis phrasings are close
+     (``MIN_SIMILARITY``) *and* closer than the nearest ordinary ones by ``MIN_MARGIN``. It
+     catches indirect wording no pattern lists ("I keep imagining my own funeral") but also
+     matches topics (a relative's vision loss resembles "he suddenly can't see"), which is why
+     it never decides the card.
+- ``none``: the answer alone.
 
 Nothing here logs or stores message text.
 """
@@ -28,12 +35,15 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from lumen.chat.triage_patterns import generic_scenario, match_patterns
+from lumen.chat.triage_patterns import match_support_cues, past_or_generic, scan_patterns
 from lumen.chat.triage_rules import CrisisCategory
 from lumen.knowledge.embeddings import Embedder
 
 ExampleLabel = Literal["self_harm", "poisoning", "emergency", "none"]
-Detector = Literal["pattern", "embedding"]
+TriageAction = Literal["escalate", "support", "none"]
+# pattern: a crisis stated now (the card); pattern_not_now: the same wording, past or generic;
+# support_cue: a serious-topic question or distress words; embedding: nearest example phrasings.
+Detector = Literal["pattern", "pattern_not_now", "support_cue", "embedding"]
 CATEGORIES: tuple[CrisisCategory, ...] = ("self_harm", "poisoning", "emergency")
 EXAMPLES_PATH = Path(__file__).with_name("triage_examples.jsonl")
 
@@ -58,11 +68,14 @@ _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
 class TriageResult:
     """The decision for one message.
 
-    ``score`` is 1.0 for a pattern match, else the crisis similarity of the embedding detector
-    (mean cosine of the nearest crisis examples, in [-1, 1]).
+    ``action``: ``escalate`` (the crisis card instead of an answer), ``support`` (the answer
+    plus the support note of ``category``) or ``none``. ``category`` and ``detector`` are set
+    unless ``action`` is ``none``. ``score`` is 1.0 for a rule or cue match, else the crisis
+    similarity of the embedding detector (mean cosine of the nearest crisis examples, in
+    [-1, 1]; 0.0 for an empty message).
     """
 
-    escalate: bool
+    action: TriageAction
     category: CrisisCategory | None
     detector: Detector | None
     score: float
@@ -131,22 +144,28 @@ def neighbour_scores(
 
 
 def sentence_units(message: str) -> list[str]:
-    """The texts the embedding detector scores: the message, plus its sentences if several.
+    """The texts the embedding detector scores: the message's current part, plus its
+    sentences if several.
 
-    Generic scenarios ("What should I do if someone is having a seizure?") are left out: the
-    embedding cannot tell them from the same event happening now, and the patterns skip them
-    for the same reason. May be empty.
+    Sentences that do not happen now are left out: historical ones ("My grandmother fell last
+    month") and generic scenarios ("What should I do if someone is having a seizure?"). The
+    embedding cannot tell them from the same event happening now; the patterns route them to
+    the support note through ``pattern_not_now`` instead. May be empty.
     """
-    sentences = [s.strip() for s in _SENTENCE_SPLIT.split(message.strip())]
-    sentences = [s for s in sentences if len(s) >= _MIN_SENTENCE_CHARS]
-    units = [message.strip()]
-    if len(sentences) > 1:
-        units += sentences[:_MAX_SENTENCES]
-    return [u for u in units if not generic_scenario(u)]
+    sentences = [s.strip() for s in _SENTENCE_SPLIT.split(message.strip()) if s.strip()]
+    current = [s for s in sentences if not past_or_generic(s)]
+    if not current:
+        return []
+    whole = message.strip() if len(current) == len(sentences) else " ".join(current)
+    units = [whole]
+    long_enough = [s for s in current if len(s) >= _MIN_SENTENCE_CHARS]
+    if len(long_enough) > 1:
+        units += long_enough[:_MAX_SENTENCES]
+    return [u for u in units if not past_or_generic(u)]
 
 
 class Triage:
-    """Crisis and emergency detector; construct once at start-up, then call ``assess``.
+    """Two-tier safety triage; construct once at start-up, then call ``assess``.
 
     Start-up encodes the example phrasings once (about 530 short texts, under a second on an
     idle core). ``assess`` costs no embedding when a pattern fires, else one query embedding (one
@@ -185,20 +204,33 @@ class Triage:
         return scores.crisis >= self.min_similarity and scores.margin >= self.min_margin
 
     def assess(self, message: str) -> TriageResult:
-        """Triage one user message. Never raises on content; empty text does not escalate."""
+        """Triage one user message into ``escalate``, ``support`` or ``none``.
+
+        Never raises on content; empty text is ``none``. Costs no embedding when a rule or cue
+        decides (see the class docstring for the embedding's cost).
+        """
         if not message.strip():
-            return TriageResult(escalate=False, category=None, detector=None, score=0.0)
-        category = match_patterns(message)
-        if category is not None:
-            return TriageResult(escalate=True, category=category, detector="pattern", score=1.0)
+            return TriageResult(action="none", category=None, detector=None, score=0.0)
+        patterns = scan_patterns(message)
+        if patterns.now is not None:
+            return TriageResult(
+                action="escalate", category=patterns.now, detector="pattern", score=1.0
+            )
+        if patterns.not_now is not None:
+            return TriageResult(
+                action="support", category=patterns.not_now, detector="pattern_not_now", score=1.0
+            )
+        cue = match_support_cues(message)
+        if cue is not None:
+            return TriageResult(action="support", category=cue, detector="support_cue", score=1.0)
         scores = self.embedding_scores(message)
         if self._fires(scores):
             return TriageResult(
-                escalate=True,
+                action="support",
                 category=scores.category,
                 detector="embedding",
                 score=round(scores.crisis, 4),
             )
         return TriageResult(
-            escalate=False, category=None, detector=None, score=round(scores.crisis, 4)
+            action="none", category=None, detector=None, score=round(scores.crisis, 4)
         )

@@ -13,9 +13,18 @@ The rules themselves, with their sources, are in ``triage_rules``.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Literal
 
-from lumen.chat.triage_rules import FIRST_PERSON, PERSON, RULES, CrisisCategory, rx
+from lumen.chat.triage_rules import (
+    FIRST_PERSON,
+    PERSON,
+    RULES,
+    SUPPORT_CUES,
+    CrisisCategory,
+    Rule,
+    rx,
+)
 
 _PRECEDENCE: tuple[CrisisCategory, ...] = ("self_harm", "poisoning", "emergency")
 
@@ -86,42 +95,95 @@ def _anchored(sentence: str, anchor: Literal["first", "person"] | None) -> bool:
     return bool((FIRST_PERSON if anchor == "first" else PERSON).search(sentence))
 
 
-def generic_scenario(text: str) -> bool:
-    """True when every sentence is a generic or hypothetical scenario ("if someone ...")."""
+def _past_or_generic(sentence: str) -> bool:
+    return bool(
+        _HYPOTHETICAL.search(sentence)
+        or (_HISTORY.search(sentence) and not _RECENT.search(sentence))
+    )
+
+
+def past_or_generic(text: str) -> bool:
+    """True when every sentence of ``text`` is historical ("last year", "when I was 19") or a
+    hypothetical or generic scenario ("if someone ..."): nothing in it happens now."""
     sentences = [s for s in _SENTENCE_END.split(normalise(text)) if s.strip()]
-    return bool(sentences) and all(_HYPOTHETICAL.search(s) for s in sentences)
+    return bool(sentences) and all(_past_or_generic(s) for s in sentences)
+
+
+@dataclass(frozen=True)
+class PatternMatches:
+    """What the curated rules found in one message, by tier.
+
+    ``now``: the most specific category whose rule fired on a sentence about a real person now
+    (the crisis card). ``not_now``: the same rules' wording in a sentence that is historical,
+    hypothetical or generic, or an impersonal question ("what should I do if someone is having
+    a seizure?", "I tried to kill myself when I was 19"): no card, but the support note.
+    Negated and reported mentions count in neither.
+    """
+
+    now: CrisisCategory | None
+    not_now: CrisisCategory | None
+
+
+def scan_patterns(message: str) -> PatternMatches:
+    """Run the curated rules over each sentence of ``message``; pure function, no I/O.
+
+    Each tier keeps the most specific category among the rules that fire (self-harm, then
+    poisoning, then emergency).
+    """
+    text = normalise(message)
+    now: set[CrisisCategory] = set()
+    not_now: set[CrisisCategory] = set()
+    for sentence in _SENTENCE_END.split(text):
+        if not sentence.strip():
+            continue
+        not_about_now = _past_or_generic(sentence)
+        impersonal_question = bool(_QUESTION_START.search(sentence) and not PERSON.search(sentence))
+        for rule in RULES:
+            if _fires(rule, sentence, text):
+                generic = impersonal_question and not rule.personal
+                (not_now if not_about_now or generic else now).add(rule.category)
+    return PatternMatches(now=_most_specific(now), not_now=_most_specific(not_now))
 
 
 def match_patterns(message: str) -> CrisisCategory | None:
-    """Run the curated rules over each sentence of ``message``.
+    """The category of a crisis the message states is happening now, or None.
 
-    Returns the most specific category among the rules that fire (self-harm, then poisoning,
-    then emergency), or None. Pure function, no I/O.
+    Returns ``scan_patterns(message).now``: the most specific category among the rules that
+    fire on a present, personal sentence (self-harm, then poisoning, then emergency).
+    """
+    return scan_patterns(message).now
+
+
+def match_support_cues(message: str) -> CrisisCategory | None:
+    """The category of a support cue in ``message`` (``triage_rules.SUPPORT_CUES``), or None.
+
+    A cue is a question about a serious topic ("how much oxazepam could cause an overdose?")
+    or distress without a stated crisis ("I feel hopeless"), in any tense; negated and reported
+    mentions do not count. It earns the support note, never the card. Pure function.
     """
     text = normalise(message)
     found: set[CrisisCategory] = set()
     for sentence in _SENTENCE_END.split(text):
-        if not sentence.strip():
+        if sentence.strip():
+            found.update(cue.category for cue in SUPPORT_CUES if _fires(cue, sentence, text))
+    return _most_specific(found)
+
+
+def _fires(rule: Rule, sentence: str, text: str) -> bool:
+    for match in rule.pattern.finditer(sentence):
+        if rule.excludes and rule.excludes.search(sentence):
+            return False
+        if not _anchored(sentence, rule.anchor):
+            return False
+        if rule.requires and not rule.requires.search(text):
+            return False
+        if rule.negatable and _negated(sentence, match.start(), rule.category):
             continue
-        if _HYPOTHETICAL.search(sentence):
-            continue
-        if _HISTORY.search(sentence) and not _RECENT.search(sentence):
-            continue
-        impersonal_question = bool(_QUESTION_START.search(sentence) and not PERSON.search(sentence))
-        for rule in RULES:
-            if impersonal_question and not rule.personal:
-                continue
-            for match in rule.pattern.finditer(sentence):
-                if rule.excludes and rule.excludes.search(sentence):
-                    break
-                if not _anchored(sentence, rule.anchor):
-                    break
-                if rule.requires and not rule.requires.search(text):
-                    break
-                if rule.negatable and _negated(sentence, match.start(), rule.category):
-                    continue
-                found.add(rule.category)
-                break
+        return True
+    return False
+
+
+def _most_specific(found: set[CrisisCategory]) -> CrisisCategory | None:
     # The most specific answer wins: an overdose taken to die is self-harm; an unconscious
     # person beside an empty pill bottle is poisoning (its answer also says call 911).
     return next((c for c in _PRECEDENCE if c in found), None)

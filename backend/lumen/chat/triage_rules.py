@@ -99,6 +99,9 @@ _CHILD = (
 RULES: tuple[Rule, ...] = (
     # --- self-harm: ideation, intent, plan, preparatory acts, behaviour ---
     Rule(_SH, rx(rf"\bkill(?:ing)?\s+{_SELF}\b")),
+    # Learner English drops the reflexive: "I am thinking to kill me".
+    Rule(_SH, rx(rf"\b(?:{_INTENT}|thinking|think)\s+(?:to\s+)?kill(?:ing)?\s+me\b"),
+         anchor="first"),
     Rule(_SH, rx(
         rf"\b{_INTENT}\s+(?:to\s+)?(?:\w+\s+){{0,2}}?(?:hurt|harm|cut|burn|hang|shoot|drown|"
         rf"stab|starve|poison|suffocate|unalive)(?:ing)?\s+{_SELF}\b"
@@ -107,6 +110,10 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:cutting|burning|hurting|harming|hitting|starving)\s+(?:my\s?self|my (?:arms?|"
         r"wrists?|legs?|thighs?|stomach))\b"
     ), excludes=rx(r"\bsun|\bcream\b|\brash\b")),
+    Rule(_SH, rx(
+        r"\b(?:scratch\w*|punch\w*|hit\w*|bang\w*|bit(?:e|ing)?|pick\w*|claw\w*|cut\w*|burn\w*)\s+"
+        r"(?:\w+\s+){0,5}?(?:until|till|til)\s+(?:it|they|i|he|she)\s+(?:bleeds?|bruises?|bled)\b"
+    ), anchor="person"),
     Rule(_SH, rx(
         rf"\b(?:cut|burn(?:ed|t)?|hurt|harmed|hit)\s+{_SELF}\s+(?:again|on purpose|"
         r"deliberately|intentionally|to (?:cope|feel)|until i (?:bleed|bruise)|because i deserve|"
@@ -132,8 +139,9 @@ RULES: tuple[Rule, ...] = (
         r"(?:my|his|her) sleep))"
     )),
     Rule(_SH, rx(
-        rf"\b{_INTENT}\s+(?:to\s+)?(?:just\s+)?(?:end (?:it all|it|my life|things|everything|"
-        r"this|my suffering)|commit suicide|take my (?:own )?life|do it tonight)\b"
+        rf"\b{_INTENT}\s+(?:to\s+)?(?:just\s+)?(?:end(?:ing)? (?:it all|it|my life|things|"
+        r"everything|this|my suffering)|commit(?:ting)? suicide|tak(?:e|ing) my (?:own )?life|"
+        r"do it tonight)\b"
     )),
     Rule(_SH, rx(
         r"\b(?:want|wish)\s+(?:it all|everything|it)\s+to\s+(?:be over|end)\b|\boverdose (?:on "
@@ -164,9 +172,9 @@ RULES: tuple[Rule, ...] = (
         r"anymore|be around anymore|wake up(?!\s+(?:my|the|him|her|them|everyone|anyone|early)))"
     ), negatable=False),
     Rule(_SH, rx(
-        r"\b(?:better|happier|relieved|easier)\b[^.?!]{0,30}\b(?:without me|if i (?:was|were|am) "
-        r"(?:gone|dead|not here|not around)|if i (?:died|disappeared|wasn't|weren't) ?(?:here|"
-        r"around)?)"
+        r"\b(?:better|happier|relieved|easier)\b[^.?!]{0,30}\b(?:without me|if i (?:just |only )?"
+        r"(?:was|were|am) (?:gone|dead|not here|not around)|if i (?:just |only )?(?:died|"
+        r"disappeared|wasn't|weren't) ?(?:here|around)?)"
         r"|\bbetter off dead\b"
     ), negatable=False),
     Rule(_SH, rx(
@@ -204,17 +212,76 @@ RULES: tuple[Rule, ...] = (
     ), negatable=False, personal=True),
     Rule(_SH, rx(
         r"\b(?:this is|these are)\s+my\s+(?:last|final)\s+(?:message|words|post|goodbye)\b|"
-        r"\bgoodbye (?:everyone|world|forever)\b|\b(?:wrote|written|writing|left)\s+(?:a |my "
-        r"|the )?(?:suicide note|goodbye (?:letters?|notes?)|letters? to my (?:kids|children|"
-        r"family|wife|husband|parents))\b|\bgave away (?:all )?my (?:things|stuff|belongings)\b"
+        r"\bgoodbye (?:everyone|world|forever)\b"
+        r"|\b(?:wrote|written|writ(?:e|ing)|left|record\w*|sen[dt]\w*|post\w*)\s+(?:a |my |the "
+        r"|some )?(?:suicide note|(?:goodbye|farewell) (?:letters?|notes?|texts?|messages?|"
+        r"videos?|posts?|emails?)|letters? to my (?:kids|children|family|wife|husband|parents))\b"
+        r"|\bgave away (?:all )?my (?:things|stuff|belongings)\b"
         r"|\blast time (?:you'll|you will|anyone will) hear from me\b"
     ), personal=True),
+    # Preparatory acts (C-SSRS): giving possessions away, with a hopeless or final note.
+    Rule(_SH, rx(
+        r"\b(?:giv(?:e|ing|en)|gave|hand(?:ing|ed)? out|hand(?:ing|ed)? over)\s+(?:away\s+)?"
+        r"(?:all\s+)?(?:of\s+)?my\s+(?:\w+\s+){0,2}?(?:things|stuff|belongings|possessions|"
+        r"clothes|books|savings|pets?|dog|cat|guitar|collection)\b"
+    ), requires=rx(
+        r"\bno (?:meaning|point|reason|hope|future)\b|\bwon't (?:be )?need(?:ing)?\b|\bgoodbye|"
+        r"\bhopeless|\btired of|\bcan't go on|\bdone with|\bnot (?:be )?(?:here|around)"
+    )),
+    Rule(_SH, rx(
+        r"\b(?:can't|cannot|don't) see myself (?:being )?(?:here|alive|around|living)\b|"
+        r"\b(?:won't|will not|not going to) be (?:here|around|alive) (?:much longer|by|for|"
+        r"next|after|to see)\b|\bdon't think (?:i'll|i will|i'm going to|i can) (?:make it|last|"
+        r"survive) (?:through |past |to )?(?:this|the|tonight|tomorrow|another)\b|\bdon't think "
+        r"(?:i'll|i will) be (?:here|around|alive) (?:much longer|for long|by|next)\b"
+        r"(?!\s+(?:exam|test|class|semester|shift|meeting|deadline|workout|course))"
+    ), anchor="first", negatable=False),
     Rule(_SH, rx(
         r"\b(?:stockpil\w*|sav(?:ing|ed)\s+up|hoard\w*)\s+(?:all\s+)?(?:my\s+)?(?:pills|meds|"
         r"medications?|tablets|sleeping pills)\b"
     )),
     Rule(_SH, rx(
         r"\b(?:use|using)\s+(?:it|them|the gun|a gun|the rope|the pills)\s+on\s+my\s?self\b"
+    )),
+    # Researching a method or a lethal amount (C-SSRS preparatory behaviour).
+    Rule(_SH, rx(
+        r"\b(?:googl\w*|search\w*|look\w* up|looked up|research\w*|read\w* about)\s+(?:online\s+)?"
+        r"(?:for\s+)?(?:ways|how|methods?|the best way)\s+to\s+(?:die|kill (?:my|him|her|them)"
+        r"sel(?:f|ves)|end (?:my|his|her|their) life|commit suicide|overdose)\b"
+    ), anchor="person"),
+    Rule(_SH, rx(
+        r"\bhow (?:much|many)\s+(?:\w+\s+){0,6}?it (?:would|will|'d|could) take"
+        r"\s*(?:$|[.,;]|\band\b)"
+    ), anchor="first"),
+    # Means at hand, with a crisis word anywhere in the message.
+    Rule(_SH, rx(
+        r"\b(?:have|got|holding|hold|sitting with|loaded|load(?:ing)?|took out|taking out|"
+        r"got out)\s+(?:\w+\s+)?(?:a |the |my |his |her |\w+'s )?(?:full |whole |loaded )?"
+        r"(?:bottle|pills|gun|pistol|rifle|revolver|rope|noose|knife|blade|razor)s?\b"
+    ), anchor="first", requires=rx(
+        r"\bnext to me\b|\bin (?:my|front of me)\b|\bready\b|\bright here\b|\bwith me\b|"
+        r"\b(?:die|dying|dead|kill|suicid\w*|end it|overdose|goodbye|hopeless|tonight|"
+        r"can't stop crying|done with|no point)\b|\bsitting in the (?:garage|car|bathroom)\b"
+    ), excludes=rx(r"\b(?:range|hunting|clean(?:ing)?|permit|licen[cs]e|safety class)\b")),
+    # Passive self-harm: stopping a life-sustaining treatment on purpose, to die.
+    Rule(_SH, rx(
+        r"\b(?:stopped|stopping|quit|refus\w*)\s+(?:taking\s+|using\s+|to take\s+)?(?:\w+\s+)?"
+        r"(?:insulin|meds|medications?|medicines?|pills|dialysis|heart (?:medicine|pills)|"
+        r"eating|food)\b[^.?!]{0,20}\b(?:on purpose|deliberately|intentionally|so (?:i|he|she|"
+        r"they) (?:can|could|will|would) die|to die)\b"
+    ), anchor="person", requires=rx(
+        r"\b(?:die|died|dead|death|passed|be with|join|gone|heaven|no point|give up|tired of)\b"
+    )),
+    Rule(_SH, rx(
+        r"\b(?:crash|wreck|drive|steer)\w*\s+(?:my\s+)?(?:car|truck|bike|motorcycle)\s+(?:\w+\s+)?"
+        r"on purpose\b"
+    ), anchor="first"),
+    Rule(_SH, rx(
+        r"\b(?:i'll|i will|i'm going to|i'm gonna|going to|gonna)\s+(?:finally|just|actually)\s+"
+        r"(?:do it|go through with it|end it)\b"
+    ), anchor="first", requires=rx(
+        r"\b(?:tonight|nothing left|no one left|no reason|goodbye|can't (?:do|take) (?:this|it)|"
+        r"done with|hopeless|the (?:pills|rope|gun))\b"
     )),
     Rule(_SH, rx(r"(?<!jump )\b(?:rope|noose|razor|blade)\b"), anchor="first",
          requires=rx(r"\b(?:going to|gonna|do it|use it|know what|hang|end it)\b")),
@@ -227,6 +294,14 @@ RULES: tuple[Rule, ...] = (
     Rule(_SH, rx(r"\b(?:going to|gonna|about to|i'll|planning to|want to)\s+jump\b(?!\s+(?:rope|"
                   r"start|in|on|into|higher|up))"),
          requires=rx(r"\b(?:roof|bridge|ledge|balcony|building|cliff|tonight|window|tracks)\b")),
+    # At a height now, with distress (C-SSRS: at the location of a planned method).
+    Rule(_SH, rx(
+        r"\b(?:i'm|i am|i've been|been)\s+(?:\w+\s+)?(?:standing|sitting|up)\s+on\s+(?:the |a |"
+        r"my )?(?:\w+\s+){0,3}?(?:roof|ledge|bridge|edge|railing|balcony rail\w*|overpass|cliff)\b"
+    ), requires=rx(
+        r"\b(?:can't stop (?:shaking|crying)|scared|jump\w*|goodbye|end it|done|tonight|nobody|"
+        r"no one|die|looking down)\b"
+    )),
     Rule(_SH, rx(
         r"\b(?:driv(?:e|ing)|crash(?:ing)?|steer(?:ing)?)\s+(?:my car\s+)?(?:into|off)\s+(?:a "
         r"|the )?(?:tree|wall|bridge|cliff|truck|pole|oncoming|river|road on purpose)\b|\b(?:step|"
@@ -250,12 +325,21 @@ RULES: tuple[Rule, ...] = (
         r"pack|packet|box|sheet)|the (?:whole|entire) (?:bottle|pack|packet|box)|(?:a\s+)?handful"
         r"|a (?:whole |big |huge )?(?:bunch|lot|load|ton) of (?:\w+\s+){0,2}?(?:pills|tablets|meds"
         r"|medicines?|"
-        r"medications?|capsules|gummies|edibles|xanax|vodka|alcohol)|double (?:the )?(?:dose|"
+        r"medications?|capsules|gummies|edibles|xanax)|double (?:the )?(?:dose|"
         r"amount)|an? (?:extra|second|double) dose|half (?:a|the) bottle|(?:entire"
         r"|whole) (?:\w+\s+)?"
         r"(?:week|month)'?s? (?:of |worth of )?(?:pills|meds|medications?|doses)|(?:pills|meds|"
         r"doses) (?:at once|in one go))"
     ), excludes=rx(r"\btoo much (?:sugar|salt|caffeine|coffee|sun|food|time|fat|protein)\b")),
+    # A lot of alcohol is acute only with a "now" cue: "I have drunk a lot of alcohol" is a history.
+    Rule(_PO, rx(
+        rf"\b{_PAST_INGEST}\b[^.?!]{{0,20}}?\b(?:a (?:whole |big |huge )?(?:bunch|lot|load|ton) of|"
+        r"too much|(?:a |the )?(?:whole|full|entire) bottle of)\s+(?:\w+\s+){0,2}?(?:vodka|alcohol|"
+        r"whiskey|tequila|rum|gin|liquor|booze)\b"
+    ), requires=rx(
+        r"\b(?:just|tonight|today|an hour|now|last night|this (?:morning|evening)|passed out|"
+        r"vomit\w*|throwing up|won't wake|can't wake|pills|unresponsive|not breathing)\b"
+    )),
     Rule(_PO, rx(r"\bto get high\b|\bgot high on\b|\btripping on\b"), requires=rx(
         r"\b(?:hallucinat\w*|racing|pounding|seiz\w*|passed out|can't breathe|chest pain|vomit\w*|"
         r"unresponsive|won't wake|overheat\w*|confus\w*)\b")),
@@ -286,8 +370,23 @@ RULES: tuple[Rule, ...] = (
         r"piece of|a bite of|part of|a leaf))"
         r"\b[^.?!]{0,50}?\b(?:pills?|tablets?|medicines?|medications?|meds|vitamins|gummies|"
         r"pill organizer|medicine cabinet|cabinet|purse|something|liquid|plant|berries|"
-        r"mushrooms?|leaves)\b"
-    )),
+        r"mushrooms?|leaves|creams?|ointments?|lotions?|nicotine|tubes?|pods?|soap|cleaners?|oils?|"
+        r"batter(?:y|ies)|magnets?|polish|perfume|sanitizer)\b"
+    ), excludes=rx(r"\b(?:almost|nearly)\s+(?:\w+\s+)?(?:swallowed|drank|ate|chewed|got into)\b")),
+    # "swallowed one of my oxycodone": someone else's medicine, with a child or a symptom.
+    Rule(_PO, rx(
+        r"\b(?:swallowed|ate|chewed|took|got into)\s+(?:one|two|some|a few|half|several|\d+)\s+"
+        r"(?:of\s+)?(?:my|his|her|our|their|the|grandma's|grandpa's|\w+'s)\s+(?:\w+\s+)?\w+"
+    ), requires=rx(rf"\b{_CHILD}\b|" + _UNWELL.pattern + r"|\bacting (?:sleepy|weird|strange)")),
+    # Toxic fumes breathed now: spraying or mixing a product, with a symptom.
+    Rule(_PO, rx(
+        rf"\b(?:spray\w*|us(?:ed|ing)|mix\w*|clean\w*|fumigat\w*|huff\w*|sniff\w*|"
+        rf"breath\w*)\b[^.?!]{{0,40}}?\b(?:{_SUBSTANCE[3:-1]}|bug killer|roach killer|spray paint|"
+        r"paint|glue|fumes)\b"
+    ), anchor="person", requires=rx(
+        r"\b(?:headaches?|dizz\w*|passing out|pass out|faint\w*|can't breathe|hard to breathe|"
+        r"cough\w*|nause\w*|vomit\w*|throwing up|confus\w*|burn\w*|won't (?:sit|wake|respond))\b"
+    ), excludes=rx(r"\b(?:safe|safely|how (?:do|to|should)|ventilat\w*)\b")),
     Rule(_PO, rx(
         r"\b(?:took|taken|gave|given|swallowed|drank|ate|injected|used)\b[^.?!]{0,60}?\b(?:by "
         r"mistake|by accident|accidentally|accidently|mistakenly|wrong (?:pill|pills|medicine"
@@ -320,12 +419,14 @@ RULES: tuple[Rule, ...] = (
     ), anchor="first"),
     Rule(_PO, rx(
         r"\b(?:took|taken|snorted|smoked|injected|shot up|dropped|popped)\s+(?:some\s+|a\s+|an\s+)?"
-        r"(?:something|molly|mdma|ecstasy|acid|lsd|meth|cocaine|coke|heroin|k2|spice|shrooms|bars)"
+        r"(?:something|molly|mdma|ecstasy|acid|lsd|meth|cocaine|coke|heroin|k2|spice|shrooms|bars|"
+        r"(?:\w+\s+)?pills? (?:\w+\s+){0,4}?(?:from|at|off) (?:a |the |some )?(?:party|club|"
+        r"concert|festival|friend|guy|stranger|dealer|street))"
         r"\b"
     ), requires=rx(
         r"\b(?:acting (?:crazy|weird|strange)|sweat\w*|overheat\w*|shaking|seiz\w*|unresponsive|"
-        r"won't wake|can't wake|not breathing|vomit\w*|racing|chest pain|panick\w*|hallucinat\w*|"
-        r"passed out|blue)\b"
+        r"won't wake|can't wake|not breathing|vomit\w*|racing|pounding|chest pain|panick\w*|"
+        r"hallucinat\w*|passed out|blue|super hot|burning up)\b"
     )),
     # --- emergencies happening now ---
     Rule(_EM, rx(
@@ -341,10 +442,12 @@ RULES: tuple[Rule, ...] = (
     Rule(_EM, rx(r"\b(?:is|are|am|i'm|he's|she's|started|keeps)\s+(?:\w+\s+)?(?:choking|gasping|"
                   r"suffocating)\b|\bchok(?:ing|ed) on\b")),
     Rule(_EM, rx(r"\b(?:turning|turned|going|gone)\s+(?:blue|bluish|grey|gray)\b|\b(?:lips|face|"
-                  r"mouth)\s+(?:\w+\s+){0,3}?(?:blue|bluish|grey|gray)\b"),
+                  r"mouth)\s+(?:\w+\s+){0,3}?(?:blue|bluish|grey|gray)\b|\b(?:blue|bluish|grey|gray)"
+                  r"\s+(?:around|on|in)\s+(?:the|his|her|their|my)\s+(?:mouth|lips|face)\b"),
          excludes=rx(r"\b(?:cold|raynaud)\b")),
     Rule(_EM, rx(
         r"\b(?:unresponsive|unconscious|not (?:responding|answering|reacting)|won't wake(?: up)?|"
+        r"(?:won't|doesn't|does not|isn't|can't) (?:respond|react)|"
         r"can't wake (?:him|her|"
         r"them|my \w+)|not waking up|isn't waking up|barely (?:conscious|responsive|awake)|"
         r"passed out and|hard to wake|(?:is|went|gone|goes|just|and|now|so|all) limp|floppy|"
@@ -359,12 +462,14 @@ RULES: tuple[Rule, ...] = (
     Rule(_EM, rx(
         r"\bche+s+t\b[^.?!]{0,25}?\b(?:pain|pains|pressure|tightness|tight|hurts?|hurting|heavy|"
         r"heaviness|squeez\w*|crushing|discomfort)\b|\b(?:pain|pressure|tightness|heaviness|"
-        r"squeezing|crushing)\b[^.?!]{0,15}\bin (?:my|his|her|the) chest\b|\b(?:elephant|weight|"
+        r"squeezing|crushing|hurts?|hurting|aches?|aching)\b[^.?!]{0,15}\bin (?:my|his|her|the) "
+        r"chest\b|\b(?:elephant|weight|"
         r"something heavy)\s+(?:sitting |standing )?on (?:my|his|her) chest\b"
     ), requires=rx(
         r"\b(?:arm|jaw|neck|shoulder)\b|sweat\w*|clammy|short(?:ness)? of breath|breathless|"
         r"can't (?:breathe?|catch)|hard to breathe|nause\w*|vomit\w*|throwing up|dizz\w*|faint\w*|"
         r"pass(?:ing)? out|light-?headed|crushing|elephant|squeez\w*|radiat\w*|spreading|"
+        r"(?:can't|cannot|can hardly|can barely|hard to|trouble) (?:talk\w*|speak\w*)|"
         r"right now|\bfor (?:the (?:last|past) )?(?:\d+|an?|one|two|few)\s*(?:min|mins|minutes|"
         r"hours?|hrs?)\b|since (?:an?|one|\d+) (?:hour|hours|minutes)|racing|pounding|\d{3} ?bpm"
     ), excludes=rx(
@@ -399,7 +504,9 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:losing|lost\s+)?(?:a lot of|so much|lots of|tons of)\s+blood\b|\b(?:gushing"
         r"|spurting|"
         r"pouring|pumping|squirting)\s+(?:out\s+)?blood\b|\bsoak\w*\s+(?:through\s+)?"
-        r"(?:\w+\s+){0,2}?(?:towels?|bandages?|gauze|shirt)\b"
+        r"(?:\w+\s+){0,2}?(?:towels?|bandages?|gauze|shirt)\b|\bbleed\w*\s+through\s+(?:every|all|"
+        r"several|multiple|\d+|two|three|four|the whole|a whole|one \w+ after another)\s+"
+        r"(?:\w+\s+)?(?:towels?|bandages?|gauze|shirts?|clothes)\b"
     ), negatable=False),
     Rule(_EM, rx(
         r"\b(?:vomit\w*|throw\w* up|threw up|puk\w*|cough\w* up)\s+(?:up\s+)?(?:a lot of\s+|lots "
@@ -431,7 +538,7 @@ RULES: tuple[Rule, ...] = (
         r"convulsing)|just had a seizure)"
     )),
     Rule(_EM, rx(r"\b(?:burn\w*|scald\w*|caught fire|on fire|boiling (?:water|oil)|hot (?:oil|"
-                  r"grease))\b"), anchor="person",
+                  r"grease))\b(?! (?:mouth|feet|tongue) syndrome)"), anchor="person",
          requires=rx(
              r"\bskin (?:is |looks )?(?:white|black|charred|leathery|peeling|gone)|charred|"
              r"leathery|third[- ]degree|3rd degree|severe|\bbig\b|large|huge|whole (?:arm|leg|"
@@ -449,7 +556,12 @@ RULES: tuple[Rule, ...] = (
          requires=rx(r"\b(?:fell|collapsed|sweat\w*|gr[ae]y|pale|can't breathe|pass\w* out)\b")),
     Rule(_EM, rx(r"\b(?:car (?:crash|accident)|hit by a car|fell (?:off|from) (?:a|the) (?:roof|"
                   r"ladder|balcony))\b"), anchor="person",
-         requires=rx(r"\b(?:bleeding|unconscious|not breathing|can't move|trapped|not moving)\b")),
+         requires=rx(r"\b(?:bleeding|unconscious|not breathing|can't move|trapped|not moving|"
+                     r"can't feel (?:his|her|my|their) (?:legs|arms|feet|hands|body))\b")),
+    # A fall or crash with signs of a spinal injury (911 dispatch: paralysis after trauma).
+    Rule(_EM, rx(r"\b(?:can't|cannot|unable to)\s+(?:feel|move)\s+(?:his|her|my|their)\s+(?:legs|"
+                  r"arms|feet|hands|body|neck)\b"), anchor="person",
+         requires=rx(r"\b(?:fell|fall(?:en)?|crash\w*|accident|hit by|dove|dived|thrown)\b")),
     Rule(_EM, rx(r"\bheavy bleeding\b|\bbleeding heavily\b"), anchor="person",
          requires=rx(r"\b(?:pregnan\w*|severe pain|dizz\w*|faint\w*|soak\w*|clots)\b")),
     Rule(_EM, rx(r"\b(?:about to|going to|gonna)\s+(?:pass out|faint|black out)\b"),
@@ -472,4 +584,35 @@ RULES: tuple[Rule, ...] = (
                   r"(?:help\w*|work\w*)"), anchor="first"),
 )
 
+# --- support cues: wording that earns the calm support note beside an answer, never the card ---
+# A question about a serious topic, or distress without a stated crisis. Sources: the 988
+# Lifeline's guidance that anyone in emotional distress may call (not only when suicidal);
+# Poison Control's scope (any exposure or overdose question, "call even if you are not sure");
+# first-aid questions on the 911 dispatch conditions above. Matched per sentence, not negated.
+SUPPORT_CUES: tuple[Rule, ...] = (
+    Rule(_SH, rx(
+        r"\bsuicid\w*|\bself[- ]?(?:harm|injur)\w*|\bkill(?:ing)? (?:yourself|oneself|themselves|"
+        r"himself|herself)\b"
+    )),
+    Rule(_SH, rx(
+        r"\bhopeless\w*|\bworthless\b|\bno hope\b|\bcan't (?:cope|go on|take (?:it|this|the pain) "
+        r"any ?more|do this any ?more)\b|\bfeel(?:ing|s)? (?:so |very )?desperate\b|\bend of my "
+        r"rope\b|\b(?:dark|bad) thoughts\b|\bgive up on (?:life|living|everything)\b"
+    ), anchor="person"),
+    Rule(_PO, rx(
+        r"\boverdos(?:e|ed|es|ing)\b|\b(?:lethal|fatal|toxic|deadly) (?:dose|amount|level|"
+        r"quantit(?:y|ies))s?\b|\bpoison(?:ed|ing|ous)?\b|\bingest(?:ed|ing)\b"
+    ), excludes=rx(r"\b(?:food|blood) poisoning\b|\bpoison (?:ivy|oak|sumac)\b")),
+    Rule(_EM, rx(
+        r"\b(?:how (?:to|do you|do i|can i|should i|do we|can we) (?:treat|help|handle|respond to|"
+        r"deal with|stop)|what (?:to|should i|do i|do you|should we) do (?:for|if|when|about|"
+        r"during|with)|first aid|(?:necessary|need|have|should i|when) to go to (?:the )?(?:dr|"
+        r"doctor|er|hospital|emergency))\b"
+    ), requires=rx(
+        r"\b(?:heart attack|cardiac arrest|(?<!heat )stroke|seizures?|convuls\w*|chok\w*|"
+        r"anaphyla\w*|allergic reaction|unconscious|passed out|not breathing|stopped breathing|"
+        r"severe bleeding|bleeding (?:heavily|badly)|head injury|skull fracture|concussion|"
+        r"drown\w*|electric shock)\b"
+    )),
+)
 # fmt: on

@@ -1513,6 +1513,7 @@ export interface components {
              * @enum {string}
              */
             status: "complete" | "streaming" | "stopped" | "failed";
+            support?: components["schemas"]["SupportNote"] | null;
         };
         /**
          * OidcProviderOut
@@ -1556,6 +1557,8 @@ export interface components {
         RetrievalHit: {
             /** Attribution */
             attribution?: string | null;
+            /** Code */
+            code?: string | null;
             /** Collection */
             collection: string;
             /** Document Id */
@@ -1564,10 +1567,17 @@ export interface components {
             end: number;
             /** Licence */
             licence?: string | null;
+            /**
+             * On Focus
+             * @default false
+             */
+            on_focus: boolean;
             /** Passage */
             passage: string;
             /** Qid */
             qid?: string | null;
+            /** Question Type */
+            question_type?: string | null;
             /** Score */
             score: number;
             /** Section */
@@ -1684,6 +1694,23 @@ export interface components {
             title: string;
             /** Url */
             url: string | null;
+        };
+        /**
+         * SupportNote
+         * @description The calm note triage puts beside a normal answer on a weaker safety signal.
+         *
+         *     ``text`` is fixed wording for the category (``chat/escalation.support_note``): where to get
+         *     help (988, Poison Control 1-800-222-1222) and to call 911 if it is happening now. It never
+         *     quotes the message.
+         */
+        SupportNote: {
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "self_harm" | "poisoning" | "emergency";
+            /** Text */
+            text: string;
         };
         /**
          * TokenCreate
