@@ -53,7 +53,9 @@ def main(reuse: bool) -> None:
     retrieval = run_json(["-m", "bench.retrieval", str(DATA_DIR), str(SEED_DIR), "1000"])
     consumer_args = ["-m", "bench.consumer", str(DATA_DIR), str(SEED_DIR)]
     consumer = run_json(consumer_args)
-    triage = run_json(["-m", "bench.triage_eval", "--json"])
+    triage = run_json(
+        ["-m", "bench.triage_eval", "--json", "--consumer", str(SEED_DIR / "consumer")]
+    )
 
     questions = [
         json.loads(line)["question"]
@@ -222,6 +224,13 @@ class fake_llm:  # noqa: N801  (used as a context manager)
         self._server.close()
 
 
+def render_triage(triage: dict[str, Any]) -> str:
+    """Section 6: both triage tiers, on the labelled set and the real consumer messages."""
+    from bench.triage_eval import render_section
+
+    return render_section(triage)
+
+
 def render(
     ingest: dict[str, Any], retrieval: dict[str, Any], triage: dict[str, Any], http: dict[str, Any]
 ) -> str:
@@ -296,17 +305,7 @@ def render(
         f"| ingestion (`bench.ingest`, full MedQuAD + SPL) | {ingest['ingest_peak_rss_mb']:.0f} MiB |",
         f"| serving (`lumen serve`, full index, after the runs above) | {http['serve_peak_rss_mb']:.0f} MiB |",
         "",
-        "## 6. Safety triage — `python -m bench.triage_eval`",
-        "",
-        f"Labelled set `tests/data/triage_labelled.jsonl`: {triage['n']} messages "
-        f"({triage['positives']} crisis/emergency, {triage['negatives']} ordinary, many mentioning the trigger words).",
-        "",
-        "| measure | value | target |",
-        "| --- | --- | --- |",
-        f"| recall (escalate when it should) | {triage['recall']:.3f} | ≥ 0.98 |",
-        f"| false-positive rate on ordinary messages | {triage['fpr']:.3f} | ≤ 0.03 |",
-        f"| category accuracy on escalations | {triage.get('category_accuracy', float('nan')):.3f} | |",
-        "",
+        render_triage(triage),
     ]
     return "\n".join(lines)
 
