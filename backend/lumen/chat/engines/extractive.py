@@ -341,8 +341,8 @@ class ExtractiveEngine:
         quoted_vectors: list[npt.NDArray[np.float32]] = []
         paragraphs: list[list[Quote]] = []
         top: float | None = None
-        for ask in asks:
-            cosine = vectors @ self._embedder.encode_query(ask)
+        for query in self._embedder.encode_queries(asks):
+            cosine = vectors @ query
             top = max(top if top is not None else -1.0, float(cosine.max()))
             score = cosine - self.rank_penalty * ranks
             budget = self.max_sentences - sum(len(p) for p in paragraphs)
