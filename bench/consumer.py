@@ -43,6 +43,7 @@ from bench.grading import (
 )
 from bench.textbook import TextbookHybrid, cached_embeddings, load_rows
 from lumen.chat.engines.extractive import ExtractiveEngine
+from lumen.chat.gaps import gap_note, missing_sources
 from lumen.knowledge.embeddings import Embedder
 from lumen.knowledge.schemas import CONSUMER_HEALTH, DRUG_LABELS, RetrievalHit
 from lumen.runtime import build_knowledge
@@ -53,7 +54,7 @@ CACHE = ROOT / "bench" / ".cache"
 TABLE = CACHE / "consumer-messages.tsv"
 MESSAGES = Path("consumer") / "mediqa2019_questions.jsonl"
 DEPTH = 10  # hits per ranking (success@10)
-EXAMPLES = 3  # short messages shown in results.md
+EXAMPLES = 4  # short messages shown in results.md
 EXAMPLE_MAX_CHARS = 90
 
 # "[3]" or "[1, 2]": the citation forms answers use (lumen.chat.citations).
@@ -74,6 +75,7 @@ class BenchAnswer:
 
     text: str
     refused: bool
+    gap: bool = False  # names a focus Lumen holds no source on ("no FDA label for X")
 
 
 class LumenUnderTest:
@@ -96,14 +98,25 @@ class LumenUnderTest:
         return self.runtime.retriever.search(question, k=DEPTH, collections=list(self.collections))
 
     def lumen_answer(self, question: str) -> tuple[BenchAnswer, list[RetrievalHit]]:
-        """Lumen's answer to ``question`` and the hits it cites as ``[1]``…, as the chat
-        service composes them (``retrieval_k`` hits, then the extractive engine)."""
-        hits = self.runtime.retriever.search(
+        """Lumen's answer to ``question`` and the hits it cites as ``[1]``…, as
+        ``ChatService`` composes them after triage: ``retrieval_k`` hits steered by question
+        understanding; when the message is only about drugs Lumen holds no label for, the
+        note naming them (no sources); else the extractive engine on the hits and the
+        sub-questions retrieval ran, after that note if some drug is missing."""
+        search = self.runtime.retriever.search_timed(
             question, k=self.answer_k, collections=list(self.collections)
         )
-        composed = self.engine.compose(question, hits)
+        analysis = search.analysis
+        missing = missing_sources(analysis.foci) if analysis is not None else []
+        if missing and analysis is not None and not analysis.held_foci:
+            return BenchAnswer(gap_note(missing, answered=False), refused=True, gap=True), []
+        queries = [q.query for q in analysis.questions] if analysis is not None else None
+        composed = self.engine.compose(question, search.hits, queries)
+        text = composed.text
+        if missing:
+            text = gap_note(missing, answered=True) + "\n\n" + text
         # The engine's refusal (NO_ANSWER) is the answer that quotes nothing.
-        return BenchAnswer(composed.text, refused=not composed.quotes), hits
+        return BenchAnswer(text, refused=not composed.quotes, gap=bool(missing)), search.hits
 
     def points(self) -> int:
         """Points in the index."""
@@ -147,7 +160,9 @@ def answer_figures(
     ``answers[m]`` cites ``hits[m][n - 1]`` as ``[n]``. Returns ``first_cited_avg_score``
     (LiveQA 0-3 of the first cited source's document; 0 if refused, citing nothing or
     unjudged), ``first_cited_correct`` (that document graded ≥ 3), ``any_cited_correct`` (a
-    cited document graded ≥ 3) and ``refusals``, each a share of all messages.
+    cited document graded ≥ 3), ``refusals``, ``gap_notes`` (answers naming a focus Lumen
+    holds nothing on) and ``gap_only`` (those that are nothing else), each a share of all
+    messages.
     """
     rows = []
     for answer, sources, message in zip(answers, hits, messages, strict=True):
@@ -167,6 +182,8 @@ def answer_figures(
         "first_cited_correct": sum(is_correct(r.first_cited_grade) for r in rows) / n,
         "any_cited_correct": sum(r.any_cited_correct for r in rows) / n,
         "refusals": sum(r.refused for r in rows) / n,
+        "gap_notes": sum(a.gap for a in answers) / n,
+        "gap_only": sum(a.gap and a.refused for a in answers) / n,
     }
     return figures, rows
 
@@ -254,14 +271,25 @@ def main(data_dir: Path | None, seed_dir: Path) -> dict[str, Any]:
 
 
 def examples(messages: Sequence[Message], columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
-    """The ``EXAMPLES`` shortest messages that MedQuAD holds a page graded ≥ 3 for, with the
-    grade of each side's first hit (for results.md: short, so little message text)."""
-    eligible = [
-        i
-        for i, m in enumerate(messages)
-        if len(m.question) <= EXAMPLE_MAX_CHARS and is_correct(columns["oracle_best"][i])
-    ]
-    eligible.sort(key=lambda i: len(messages[i].question))
+    """Short messages (at most ``EXAMPLE_MAX_CHARS``) that MedQuAD holds a page graded ≥ 3
+    for: the ``EXAMPLES // 2`` shortest whose first hit Lumen grades higher than the textbook
+    hybrid, then as many where it grades lower, with the grade of each side's first hit (for
+    results.md: short, so little message text)."""
+
+    def score(i: int, column: str) -> int:
+        return live_qa_score(columns[column][i])
+
+    eligible = sorted(
+        (
+            i
+            for i, m in enumerate(messages)
+            if len(m.question) <= EXAMPLE_MAX_CHARS and is_correct(columns["oracle_best"][i])
+        ),
+        key=lambda i: len(messages[i].question),
+    )
+    margin = {i: score(i, "lumen_first_grade") - score(i, "textbook_first_grade") for i in eligible}
+    better = [i for i in eligible if margin[i] > 0]
+    worse = [i for i in eligible if margin[i] < 0]
     return [
         {
             "id": messages[i].id,
@@ -272,7 +300,7 @@ def examples(messages: Sequence[Message], columns: dict[str, list[Any]]) -> list
             "answer_first_cited_grade": columns["answer_first_cited_grade"][i],
             "answer_refused": columns["answer_refused"][i],
         }
-        for i in eligible[:EXAMPLES]
+        for i in better[: EXAMPLES // 2] + worse[: EXAMPLES // 2]
     ]
 
 

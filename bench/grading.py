@@ -175,14 +175,17 @@ def ranking_figures(grades: Sequence[Sequence[int | None]], depth: int = 10) -> 
     hit at rank ``r`` (0 = first), ``None`` if unjudged; an empty ranking counts as unjudged.
 
     Returns ``avg_score@1`` (mean LiveQA score of the first hit, 0-3), ``correct@1`` (share
-    of messages whose first hit is graded ≥ 3) and ``success@{depth}`` (share with a hit
-    graded ≥ 3 among the first ``depth``), each over all messages.
+    of messages whose first hit is graded ≥ 3), ``judged@1`` (share whose first hit is graded
+    at all: the experts judged only the pages CHiQA returned, so an unjudged hit may still be
+    a good one) and ``success@{depth}`` (share with a hit graded ≥ 3 among the first
+    ``depth``), each over all messages.
     """
     n = len(grades)
     firsts = [ranking[0] if ranking else None for ranking in grades]
     return {
         "avg_score@1": sum(live_qa_score(g) for g in firsts) / n,
         "correct@1": sum(is_correct(g) for g in firsts) / n,
+        "judged@1": sum(g is not None for g in firsts) / n,
         f"success@{depth}": sum(any(is_correct(g) for g in r[:depth]) for r in grades) / n,
     }
 

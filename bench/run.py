@@ -127,7 +127,10 @@ def render_consumer(c: dict[str, Any], args: list[str]) -> str:
     n = c["messages"]
 
     def row(name: str, f: dict[str, float]) -> str:
-        return f"| {name} | {f['avg_score@1']:.3f} | {f['correct@1']:.1%} | {f['success@10']:.1%} |"
+        return (
+            f"| {name} | {f['avg_score@1']:.3f} | {f['correct@1']:.1%} | {f['success@10']:.1%} "
+            f"| {f['judged@1']:.1%} |"
+        )
 
     lines = [
         f"{CONSUMER_HEADING} — `{_shown(args)}` (`python -m bench.run --consumer` refreshes it)",
@@ -139,7 +142,8 @@ def render_consumer(c: dict[str, Any], args: list[str]) -> str:
         "1 incorrect; the best grade of the message's entries for that page); other hits are "
         "unjudged. avgScore is LiveQA's 0–3 scale (grade − 1; unjudged, refused or uncited 0; "
         f"Ben Abacha et al., TREC 2017), every share is of all {n} messages "
-        f"(index: {c['points']} points, full MedQuAD + 5 SPL labels).",
+        f"(index: {c['points']} points, full MedQuAD + 5 SPL labels). The messages are public "
+        "development data: methods tuned on them may score better here than on unseen ones.",
         "",
         f"Coverage (`bench/grading.py` URL keys): {cov['judged_urls_in_medquad']} of "
         f"{cov['judged_urls']} distinct judged URLs ({cov['judged_entries_in_medquad']} of "
@@ -148,8 +152,8 @@ def render_consumer(c: dict[str, Any], args: list[str]) -> str:
         f"{cov['messages_with_correct_medquad_page']} one graded ≥ 3, the ceiling of every "
         "share below.",
         "",
-        "| retrieval, first 10 hits | avgScore@1 (0–3) | first hit graded ≥ 3 | success@10 (≥ 3) |",
-        "| --- | --- | --- | --- |",
+        "| retrieval, first 10 hits | avgScore@1 (0–3) | first hit graded ≥ 3 | success@10 (≥ 3) | first hit judged |",
+        "| --- | --- | --- | --- | --- |",
         row("Lumen: `Retriever.search(k=10)`, consumer_health + drug_labels", ret["lumen"]),
         row(
             f"textbook hybrid: bm25s + all-MiniLM-L6-v2 over the {c['medquad_rows']:,} MedQuAD "
@@ -163,9 +167,13 @@ def render_consumer(c: dict[str, Any], args: list[str]) -> str:
         f"| avgScore (0–3) of the first cited source | {ans['first_cited_avg_score']:.3f} |",
         f"| first cited source graded ≥ 3 | {ans['first_cited_correct']:.1%} |",
         f"| some cited source graded ≥ 3 | {ans['any_cited_correct']:.1%} |",
-        f"| refusals (\"I couldn't find this in Lumen's sources.\") | {ans['refusals']:.1%} |",
+        f'| refusals: nothing quoted ("I couldn\'t find this…", or only "Lumen has no FDA label for X") | {ans["refusals"]:.1%} |',
+        f'| of which "no FDA label for X" alone | {ans.get("gap_only", 0.0):.1%} |',
+        f"| answers naming a drug Lumen holds no label for | {ans.get('gap_notes', 0.0):.1%} |",
         "",
-        "The shortest messages MedQuAD holds a page graded ≥ 3 for (grades 1–4, – unjudged):",
+        "Examples: of the short messages that MedQuAD holds a page graded ≥ 3 for, the two "
+        "shortest where Lumen's first hit is graded higher than the textbook hybrid's, and the "
+        "two shortest where it is graded lower (grades 1–4, – unjudged):",
         "",
         "| message | oracle | textbook first hit | Lumen first hit | Lumen answer, first cited |",
         "| --- | --- | --- | --- | --- |",
@@ -260,8 +268,10 @@ def render(
             for name, mode in (
                 ("BM25 only", "sparse"),
                 ("dense only", "dense"),
-                ("hybrid (RRF k=60)", "hybrid"),
+                ("hybrid (RRF k=60)", "hybrid-plain"),
+                ("hybrid steered by question understanding (Lumen's default)", "hybrid"),
             )
+            if mode in q
         ),
         "",
         "## 2. Ingestion of full MedQuAD — `python -m bench.ingest`",
@@ -279,7 +289,7 @@ def render(
         "| measure | p50 ms | p95 ms |",
         "| --- | --- | --- |",
         f"| query embedding alone | {lat['embed_p50_ms']:.1f} | {lat['embed_p95_ms']:.1f} |",
-        f"| hybrid retrieval (embed + BM25 + one RRF query) | {lat['hybrid_p50_ms']:.1f} | {lat['hybrid_p95_ms']:.1f} |",
+        f"| hybrid retrieval as Lumen runs it (question understanding; per sub-question an embedding, BM25 and two RRF queries: the focus's documents, then all) | {lat['hybrid_p50_ms']:.1f} | {lat['hybrid_p95_ms']:.1f} |",
         "",
         f"{lat['queries']} queries after 20 warm-up; hybrid p95 / embed p95 = "
         f"{lat['hybrid_p95_ms'] / lat['embed_p95_ms']:.2f} (target ≤ 1.5).",

@@ -86,6 +86,7 @@ def test_ranking_figures_count_every_message() -> None:
     assert figures["avg_score@1"] == pytest.approx((3 + 0 + 0 + 1) / 4)
     assert figures["correct@1"] == pytest.approx(1 / 4)
     assert figures["success@10"] == pytest.approx(2 / 4)
+    assert figures["judged@1"] == pytest.approx(2 / 4)
 
 
 def test_citations_in_reading_order() -> None:
