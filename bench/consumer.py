@@ -206,6 +206,9 @@ def write_table(path: Path, columns: dict[str, list[Any]]) -> None:
 
 def main(data_dir: Path | None, seed_dir: Path) -> dict[str, Any]:
     """Measure everything; ``data_dir`` ``None`` leaves Lumen out."""
+    embedded = data_dir is not None and Settings(data_dir=data_dir).qdrant_url is None
+    if embedded and data_dir is not None and not (data_dir / "index").is_dir():
+        raise SystemExit(f"{data_dir} holds no Lumen index: ingest MedQuAD and labels first")
     messages = load_messages(seed_dir / MESSAGES)
     rows = load_rows(seed_dir)
     keys = DocumentKeys(rows)
