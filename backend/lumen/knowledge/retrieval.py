@@ -22,6 +22,7 @@ from typing import Literal
 from lumen.knowledge.embeddings import Embedder
 from lumen.knowledge.index.base import ScoredPoint, VectorIndex
 from lumen.knowledge.schemas import RetrievalHit
+from lumen.knowledge.sentences import is_answer_sentence, split_sentences
 from lumen.knowledge.sparse import Bm25Encoder
 from lumen.knowledge.understanding.analysis import (
     AnalysedQuestion,
@@ -232,17 +233,24 @@ def answers_type(payload: dict[str, object], types: Sequence[str]) -> bool:
 def _by_type(
     points: list[ScoredPoint], question: AnalysedQuestion, focus_of: dict[str, int]
 ) -> list[ScoredPoint]:
-    """Focus passages ordered: type-matching sections first, then by the rank of the focus
-    they belong to (``focus_of``: document id → rank, best 0), then by hybrid rank."""
+    """Focus passages ordered: type-matching sections that hold a quotable sentence first
+    (Genetics Home Reference's treatment sections, for one, are lists of links), then by the
+    rank of the focus they belong to (``focus_of``: document id → rank, best 0), then by
+    hybrid rank."""
     order = sorted(
         range(len(points)),
         key=lambda i: (
-            not answers_type(points[i].payload, question.types),
+            not (answers_type(points[i].payload, question.types) and _quotable(points[i].payload)),
             focus_of.get(str(points[i].payload.get("document_id")), len(focus_of)),
             i,
         ),
     )
     return [points[i] for i in order]
+
+
+def _quotable(payload: dict[str, object]) -> bool:
+    """Whether a chunk holds at least one sentence that can stand in an answer."""
+    return any(is_answer_sentence(s) for s in split_sentences(str(payload.get("text") or "")))
 
 
 def _take_turns(rankings: list[list[ScoredPoint]]) -> list[ScoredPoint]:

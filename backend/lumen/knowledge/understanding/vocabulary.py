@@ -271,8 +271,8 @@ class FocusVocabulary:
                 spans = [(start - 1, start + 1)]  # "edward syndrome" ~ "edwards syndrome"
             elif len(word) < FUZZY_MIN_CHARS or zipf_frequency(word, "en") >= FUZZY_MAX_ZIPF:
                 continue
-            else:  # the rare word alone, and with each neighbour ("parkinsons disease")
-                spans = [(start, start + 1), (start, start + 2), (start - 1, start + 1)]
+            else:  # the rare word alone, and with its neighbours ("parkinsons disease")
+                spans = [(start + a, start + b) for a, b in ((0, 1), (0, 2), (-1, 1), (-1, 2))]
             for first, last in spans:
                 if first < 0 or last > len(words):
                     continue
