@@ -65,6 +65,36 @@ test.describe("chat", { tag: "@api" }, () => {
     await screenshot(page, "chat-escalation");
   });
 
+  test("a weaker safety signal shows a calm support note beside a normal cited answer", async ({
+    page,
+  }) => {
+    await page.goto("/chat");
+    await ask(page, "What should I do if someone is having a heart attack?");
+    const answer = await finishedAnswer(page);
+    await expect(page.getByRole("region", { name: "Get help now" })).toHaveCount(0);
+    await expect(answer.getByRole("button", { name: /^Source \d+:/ }).first()).toBeVisible();
+
+    const note = answer.getByRole("complementary", { name: "Support is available" });
+    await expect(note).toBeVisible();
+    await expect(note.getByText(/if this is happening now/i)).toBeVisible();
+    await expect(note.getByRole("link", { name: "Call 911" })).toHaveAttribute("href", "tel:911");
+    await expect(note.getByRole("link", { name: "Call or text 988" })).toHaveAttribute(
+      "href",
+      "tel:988",
+    );
+    await expect(note.getByRole("link", { name: /Poison Control/ })).toHaveAttribute(
+      "href",
+      "tel:18002221222",
+    );
+    await screenshot(page, "chat-support-note");
+
+    await page.reload();
+    const reloaded = await finishedAnswer(page);
+    await expect(
+      reloaded.getByRole("complementary", { name: "Support is available" }),
+    ).toBeVisible();
+  });
+
   test("a stopped question is kept visibly and can be sent again", async ({ page }) => {
     await page.goto("/chat");
     await ask(page, "What is diabetes?");
@@ -99,7 +129,7 @@ test.describe("chat", { tag: "@api" }, () => {
   test("keyboard only: ask, open a citation, close it", async ({ page }) => {
     await page.goto("/chat");
     const box = page.getByRole("textbox", { name: "Your question" });
-    for (let i = 0; i < 25 && !(await box.evaluate((el) => el === document.activeElement)); i++) {
+    for (let i = 0; i < 60 && !(await box.evaluate((el) => el === document.activeElement)); i++) {
       await page.keyboard.press("Tab");
     }
     await expect(box).toBeFocused();

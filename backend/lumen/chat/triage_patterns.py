@@ -1,13 +1,17 @@
 """Curated crisis patterns: first-person or witnessed, happening-now statements of self-harm,
 poisoning and medical emergencies.
 
-A rule fires on a sentence only when the sentence is about a real person now: it is not negated
-("I'm not suicidal"), not historical ("when I was 19", "last year"), not hypothetical or generic
-("if someone is having a seizure"), and not an impersonal question ("What is the treatment for a
-stroke?"). Rules that need context name it: ``anchor`` (the sentence names the person concerned)
-and ``requires`` (an acute sign anywhere in the message, e.g. chest pain *with* breathlessness).
+A rule's match counts as a crisis happening now (the crisis card) only when its sentence is
+about a real person now: not negated ("I'm not suicidal"), not historical ("when I was 19",
+"last year"), not hypothetical or generic ("if someone is having a seizure"), and not an
+impersonal question ("What is the treatment for a stroke?"). A match in a historical,
+hypothetical or impersonal sentence counts as ``not_now``: the support tier. Negated and
+reported mentions count in neither. Rules that need context name it: ``anchor`` (the sentence
+names the person concerned) and ``requires`` (an acute sign anywhere in the message, e.g. chest
+pain *with* breathlessness). The support cues (serious-topic questions, distress words) are
+matched the same way, in any tense.
 
-The rules themselves, with their sources, are in ``triage_rules``.
+The rules and cues themselves, with their sources, are in ``triage_rules``.
 """
 
 from __future__ import annotations
@@ -157,7 +161,7 @@ def match_patterns(message: str) -> CrisisCategory | None:
 def match_support_cues(message: str) -> CrisisCategory | None:
     """The category of a support cue in ``message`` (``triage_rules.SUPPORT_CUES``), or None.
 
-    A cue is a question about a serious topic ("how much oxazepam could cause an overdose?")
+    A cue is a question about a serious topic ("how many sleeping pills would be an overdose?")
     or distress without a stated crisis ("I feel hopeless"), in any tense; negated and reported
     mentions do not count. It earns the support note, never the card. Pure function.
     """

@@ -2,13 +2,14 @@
 
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { ApiError } from "@/lib/api/problem";
-import type { AnswerKind, MessageStatus, Source } from "@/lib/api/types";
+import type { AnswerKind, MessageStatus, Source, SupportNote as Note } from "@/lib/api/types";
 import type { DraftStatus } from "@/lib/chat/answer-stream";
 import { citedNumbers } from "@/lib/chat/remark-citations";
 import { engineLabel, FALLBACK_DISCLAIMER } from "@/lib/chat/wording";
 
 import { CitedMarkdown } from "./CitedMarkdown";
 import { EscalationCard } from "./EscalationCard";
+import { SupportNote } from "./SupportNote";
 
 /** What an answer card shows, whether stored or still streaming. */
 export type Answer = {
@@ -16,6 +17,8 @@ export type Answer = {
   status: MessageStatus | DraftStatus;
   content: string;
   sources: readonly Source[];
+  /** The calm support note beside a normal answer (triage's weaker tier), if any. */
+  support?: Note | null;
   citations: readonly number[];
   engine: string | null;
   disclaimer: string | null;
@@ -50,6 +53,8 @@ export function AnswerCard({ answer, onCite, onRegenerate, onRetry }: Props) {
           </span>
         )}
       </header>
+
+      {answer.support && <SupportNote note={answer.support} />}
 
       {answer.status === "waiting" && (
         <p className="animate-pulse text-slate-600">Searching the sources…</p>

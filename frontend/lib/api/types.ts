@@ -11,6 +11,7 @@ export type Conversation = Schemas["ConversationOut"];
 export type ConversationDetail = Schemas["ConversationDetail"];
 export type Message = Schemas["MessageOut"];
 export type Source = Schemas["SourceOut"];
+export type SupportNote = Schemas["SupportNote"];
 export type SourceDocument = Schemas["DocumentOut"];
 export type DrugSummary = Schemas["DrugSummary"];
 export type DrugLabel = Schemas["DrugLabelOut"];
@@ -30,6 +31,8 @@ export type MetaEvent = {
   kind: AnswerKind;
   engine: string;
   sources: Source[];
+  /** With kind "answer": the calm support note triage adds beside it, or absent/null. */
+  support?: SupportNote | null;
 };
 export type TokenEvent = { text: string };
 export type DoneEvent = {

@@ -19,7 +19,7 @@ import {
 import { ApiError, isAbort, networkError } from "@/lib/api/problem";
 import { queryKeys } from "@/lib/api/queries";
 import { askQuestion, regenerateAnswer } from "@/lib/api/stream";
-import type { AnswerEvent, AnswerKind, Source } from "@/lib/api/types";
+import type { AnswerEvent, AnswerKind, Source, SupportNote } from "@/lib/api/types";
 
 export type DraftStatus = "waiting" | "streaming" | "complete" | "stopped" | "failed";
 
@@ -36,6 +36,8 @@ export type Draft = {
   kind: AnswerKind;
   engine: string | null;
   sources: Source[];
+  /** The support note triage put beside this answer (from `meta`), or null. */
+  support: SupportNote | null;
   content: string;
   citations: number[];
   disclaimer: string | null;
@@ -48,6 +50,7 @@ const EMPTY_ANSWER = {
   kind: "answer",
   engine: null,
   sources: [],
+  support: null,
   content: "",
   citations: [],
   disclaimer: null,
@@ -86,6 +89,7 @@ function reduce(draft: Draft | null, action: Action): Draft | null {
         kind: event.data.kind,
         engine: event.data.engine,
         sources: event.data.sources,
+        support: event.data.support ?? null,
       };
     case "token":
       return { ...draft, status: "streaming", content: draft.content + event.data.text };
