@@ -44,9 +44,7 @@ def quality(runtime: Any, questions: list[dict[str, Any]]) -> dict[str, dict[str
         recall5 = mrr10 = 0.0
         for row in questions:
             gold = set(row["gold_ids"])
-            hits = runtime.retriever.search(
-                row["question"], k=10, mode=mode, understand=understand
-            )
+            hits = runtime.retriever.search(row["question"], k=10, mode=mode, understand=understand)
             keys = [h.section_key for h in hits]
             recall5 += any(k in gold for k in keys[:5])
             rank = next((i for i, k in enumerate(keys, start=1) if k in gold), None)

@@ -32,7 +32,12 @@ class CannedEngine:
 
     name = "extractive"
 
-    async def stream(self, question: str, sources: Sequence[RetrievalHit]) -> AsyncIterator[str]:
+    async def stream(
+        self,
+        question: str,
+        sources: Sequence[RetrievalHit],
+        queries: Sequence[str] | None = None,
+    ) -> AsyncIterator[str]:
         for word in FALLBACK_TEXT.split(" "):
             yield word + " "
 

@@ -115,9 +115,7 @@ def test_a_label_s_names_become_focus_terms_once_it_is_indexed(
     assert _terms(runtime) == terms
     assert runtime.retriever.analyzer is not None
     runtime.retriever.analyzer.refresh()
-    assert runtime.retriever.analyzer.analyze("Is Viagra safe?").foci[0].document_ids == [
-        viagra.id
-    ]
+    assert runtime.retriever.analyzer.analyze("Is Viagra safe?").foci[0].document_ids == [viagra.id]
 
 
 def test_a_crashed_document_leaves_no_focus_terms(

@@ -155,9 +155,7 @@ def test_a_request_without_a_question_mark_is_a_sub_question() -> None:
 def test_a_message_that_asks_nothing_explicitly_is_one_sub_question() -> None:
     message = "Dear doctor, I have had ringing in my ears for a month."
 
-    assert [q.text for q in subquestions(message)] == [
-        "I have had ringing in my ears for a month."
-    ]
+    assert [q.text for q in subquestions(message)] == ["I have had ringing in my ears for a month."]
 
 
 @pytest.mark.parametrize(

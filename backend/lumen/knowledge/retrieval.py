@@ -233,14 +233,17 @@ def answers_type(payload: dict[str, object], types: Sequence[str]) -> bool:
 def _by_type(
     points: list[ScoredPoint], question: AnalysedQuestion, focus_of: dict[str, int]
 ) -> list[ScoredPoint]:
-    """Focus passages ordered: type-matching sections that hold a quotable sentence first
-    (Genetics Home Reference's treatment sections, for one, are lists of links), then by the
-    rank of the focus they belong to (``focus_of``: document id → rank, best 0), then by
+    """Focus passages ordered: type-matching sections that hold a quotable sentence first,
+    then type-matching ones without (Genetics Home Reference's treatment sections are lists of
+    links, a label's adverse-reaction tables have no sentence), then the rest; within each, by
+    the rank of the focus they belong to (``focus_of``: document id → rank, best 0), then by
     hybrid rank."""
+    matches = [answers_type(p.payload, question.types) for p in points]
     order = sorted(
         range(len(points)),
         key=lambda i: (
-            not (answers_type(points[i].payload, question.types) and _quotable(points[i].payload)),
+            not (matches[i] and _quotable(points[i].payload)),
+            not matches[i],
             focus_of.get(str(points[i].payload.get("document_id")), len(focus_of)),
             i,
         ),

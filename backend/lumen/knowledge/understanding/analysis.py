@@ -86,13 +86,13 @@ class QuestionAnalyzer:
 
         An empty message has no sub-question. Sub-questions keep their order; a sub-question
         that names none of the foci is queried with the best held focus's name added, or, with
-        no held focus, as the whole message. The types are the label sections' when the best
-        focus is a drug.
+        no held focus, as the whole message. The label sections' types apply when one of the foci
+        is a drug ("my mother takes Humira for her arthritis: what side effects…").
         """
         foci = self.vocabulary.find(message)
         held = [f for f in foci if f.held]
         primary = held[0] if held else None
-        drug = any(f.kind == "drug" for f in (held or foci)[:1])
+        drug = any(f.kind == "drug" for f in held or foci)
         analysed = []
         for sub in subquestions(message):
             types = tuple(question_types(sub.text, drug_focus=drug))
