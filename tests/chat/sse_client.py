@@ -43,3 +43,10 @@ def stream_answer(
         for sse in source.iter_sse():
             answer.events.append((sse.event, json.loads(sse.data)))
     return answer
+
+
+def new_conversation(client: httpx.Client) -> str:
+    """Create an empty conversation; its id."""
+    response = client.post("/api/v1/conversations", json={})
+    assert response.status_code == 201
+    return str(response.json()["id"])

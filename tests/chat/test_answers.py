@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from tests.chat.sse_client import stream_answer
+from tests.chat.sse_client import new_conversation, stream_answer
 
 CITATION = re.compile(r"\[(\d+)\]")
 
@@ -19,17 +19,11 @@ def client(patient) -> httpx.Client:  # type: ignore[no-untyped-def]
     return patient.client
 
 
-def _conversation(client: httpx.Client) -> str:
-    response = client.post("/api/v1/conversations", json={})
-    assert response.status_code == 201
-    return str(response.json()["id"])
-
-
 def test_drugs_without_a_label_are_named_and_nothing_near_is_quoted(
     client: httpx.Client,
 ) -> None:
     answer = stream_answer(
-        client, _conversation(client), "Can I take ibuprofen if I'm on lisinopril?"
+        client, new_conversation(client), "Can I take ibuprofen if I'm on lisinopril?"
     )
 
     meta, done = answer.first("meta"), answer.first("done")
@@ -43,7 +37,7 @@ def test_a_missing_label_is_named_beside_the_answer_about_a_held_one(
     client: httpx.Client,
 ) -> None:
     answer = stream_answer(
-        client, _conversation(client), "Can I take Lipitor together with lisinopril?"
+        client, new_conversation(client), "Can I take Lipitor together with lisinopril?"
     )
 
     meta = answer.first("meta")
@@ -57,7 +51,7 @@ def test_a_missing_label_is_named_beside_the_answer_about_a_held_one(
 def test_a_side_effects_question_leads_with_the_labels_side_effects(
     client: httpx.Client,
 ) -> None:
-    answer = stream_answer(client, _conversation(client), "What are the side effects of Humira?")
+    answer = stream_answer(client, new_conversation(client), "What are the side effects of Humira?")
 
     first = answer.first("meta")["sources"][0]
     assert "HUMIRA" in first["title"].upper()

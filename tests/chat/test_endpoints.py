@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.accounts import register
-from tests.chat.sse_client import stream_answer
+from tests.chat.sse_client import new_conversation, stream_answer
 
 CITATION = re.compile(r"\[(\d+)\]")
 
@@ -20,14 +20,8 @@ def client(patient) -> httpx.Client:  # type: ignore[no-untyped-def]
     return patient.client
 
 
-def _conversation(client: httpx.Client) -> str:
-    response = client.post("/api/v1/conversations", json={})
-    assert response.status_code == 201
-    return str(response.json()["id"])
-
-
 def test_streamed_answer_follows_the_sse_contract(client: httpx.Client) -> None:
-    conversation = _conversation(client)
+    conversation = new_conversation(client)
     answer = stream_answer(client, conversation, "What are the contraindications of Lipitor?")
 
     assert answer.names[0] == "meta" and answer.names[-1] == "done"
@@ -47,7 +41,7 @@ def test_streamed_answer_follows_the_sse_contract(client: httpx.Client) -> None:
 
 
 def test_finished_answer_is_stored_and_listed(client: httpx.Client) -> None:
-    conversation = _conversation(client)
+    conversation = new_conversation(client)
     answer = stream_answer(client, conversation, "What is Humira used for?")
     stored = client.get(f"/api/v1/conversations/{conversation}").json()
     user, assistant = stored["messages"]
@@ -60,7 +54,7 @@ def test_finished_answer_is_stored_and_listed(client: httpx.Client) -> None:
 
 
 def test_without_event_stream_header_the_answer_is_json(client: httpx.Client) -> None:
-    conversation = _conversation(client)
+    conversation = new_conversation(client)
     response = client.post(
         f"/api/v1/conversations/{conversation}/messages",
         json={"content": "What are the side effects of Viagra?"},
@@ -75,7 +69,7 @@ def test_without_event_stream_header_the_answer_is_json(client: httpx.Client) ->
 def test_empty_or_overlong_message_is_problem_json(
     client: httpx.Client, content: str, fragment: str
 ) -> None:
-    conversation = _conversation(client)
+    conversation = new_conversation(client)
     response = client.post(
         f"/api/v1/conversations/{conversation}/messages",
         json={"content": content},
@@ -92,7 +86,7 @@ def test_unknown_or_foreign_conversation_is_404(live_server, client: httpx.Clien
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
 
-    conversation = _conversation(client)
+    conversation = new_conversation(client)
     stranger = register(live_server.url).client
     try:
         assert stranger.get(f"/api/v1/conversations/{conversation}").status_code == 404
@@ -107,7 +101,7 @@ def test_unknown_or_foreign_conversation_is_404(live_server, client: httpx.Clien
 
 
 def test_crisis_message_is_escalated_before_retrieval(client: httpx.Client, small_runtime) -> None:  # type: ignore[no-untyped-def]
-    conversation = _conversation(client)
+    conversation = new_conversation(client)
     text = "I want to end my life tonight, I have the pills ready"
     answer = stream_answer(client, conversation, text)
     meta = answer.first("meta")
@@ -124,7 +118,7 @@ def test_crisis_message_is_escalated_before_retrieval(client: httpx.Client, smal
 def test_a_weaker_signal_gets_a_cited_answer_with_the_support_note(  # type: ignore[no-untyped-def]
     client: httpx.Client, small_runtime
 ) -> None:
-    conversation = _conversation(client)
+    conversation = new_conversation(client)
     answer = stream_answer(client, conversation, "Can you overdose on Lipitor?")
 
     meta = answer.first("meta")
@@ -150,7 +144,7 @@ def test_a_weaker_signal_gets_a_cited_answer_with_the_support_note(  # type: ign
 
 
 def test_an_ordinary_question_gets_no_support_note(client: httpx.Client) -> None:
-    conversation = _conversation(client)
+    conversation = new_conversation(client)
     answer = stream_answer(client, conversation, "What are the side effects of Humira?")
     assert answer.first("meta")["support"] is None
     stored = client.get(f"/api/v1/conversations/{conversation}").json()["messages"]
@@ -158,7 +152,7 @@ def test_an_ordinary_question_gets_no_support_note(client: httpx.Client) -> None
 
 
 def test_message_text_is_encrypted_at_rest(client: httpx.Client, small_runtime) -> None:  # type: ignore[no-untyped-def]
-    conversation = _conversation(client)
+    conversation = new_conversation(client)
     stream_answer(client, conversation, "How is gout diagnosed by a rheumatologist?")
     with sqlite3.connect(small_runtime.settings.data_dir / "lumen.db") as raw:
         rows = raw.execute("SELECT content_ciphertext FROM messages").fetchall()
@@ -168,7 +162,7 @@ def test_message_text_is_encrypted_at_rest(client: httpx.Client, small_runtime) 
 
 
 def test_deleting_a_conversation_removes_it(client: httpx.Client) -> None:
-    conversation = _conversation(client)
+    conversation = new_conversation(client)
     assert client.delete(f"/api/v1/conversations/{conversation}").status_code == 204
     assert client.get(f"/api/v1/conversations/{conversation}").status_code == 404
 

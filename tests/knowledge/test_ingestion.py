@@ -81,13 +81,19 @@ def test_a_malformed_file_is_reported_and_the_rest_still_load(
     assert report.failed[0].line is not None and not report.ok
 
 
-def test_a_crash_mid_batch_leaves_no_document_reported_as_done(
-    runtime: Runtime, two_labels: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _fail_upserts(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every index write fail, as a full disk would."""
+
     def fail(_points: object) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(runtime.index, "upsert", fail)
+
+
+def test_a_crash_mid_batch_leaves_no_document_reported_as_done(
+    runtime: Runtime, two_labels: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fail_upserts(runtime, monkeypatch)
     with pytest.raises(OSError):
         runtime.ingestor.ingest(open_spl(two_labels))
     assert all(doc.status == "indexing" for doc in _documents(runtime))
@@ -121,10 +127,7 @@ def test_a_label_s_names_become_focus_terms_once_it_is_indexed(
 def test_a_crashed_document_leaves_no_focus_terms(
     runtime: Runtime, two_labels: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def fail(_points: object) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(runtime.index, "upsert", fail)
+    _fail_upserts(runtime, monkeypatch)
     with pytest.raises(OSError):
         runtime.ingestor.ingest(open_spl(two_labels))
     assert _terms(runtime) == {}

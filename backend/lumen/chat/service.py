@@ -324,15 +324,7 @@ class ChatService:
             await ChatRepository(session).record_triage(conversation_id, category, detector)
             await session.commit()
         logger.info("triage escalation: category=%s detector=%s", category, detector)
-        if self._audit is not None:  # the category stays out of the log: it is health data
-            await self._audit.record(
-                AuditEvent(
-                    action=AuditAction.ESCALATION,
-                    actor_role="system",
-                    object_type="conversation",
-                    object_id=str(conversation_id),
-                )
-            )
+        await self._record_triage_action(AuditAction.ESCALATION, conversation_id)
         yield MetaEvent(
             conversation_id=conversation_id,
             message_id=message.id,
@@ -352,6 +344,19 @@ class ChatService:
 
     # --- persistence helpers -------------------------------------------------------------
 
+    async def _record_triage_action(self, action: AuditAction, conversation_id: uuid.UUID) -> None:
+        """Audit an escalation or a support note: who and where, never the message text or the
+        triage category (health data)."""
+        if self._audit is not None:
+            await self._audit.record(
+                AuditEvent(
+                    action=action,
+                    actor_role="system",
+                    object_type="conversation",
+                    object_id=str(conversation_id),
+                )
+            )
+
     async def _insert_answer(
         self,
         conversation_id: uuid.UUID,
@@ -368,16 +373,8 @@ class ChatService:
         async with self._db.async_session() as session:
             session.add(message)
             await session.commit()
-        if support is not None and self._audit is not None:
-            # Like an escalation: who and where, never the text or the category (health data).
-            await self._audit.record(
-                AuditEvent(
-                    action=AuditAction.SUPPORT_NOTE,
-                    actor_role="system",
-                    object_type="conversation",
-                    object_id=str(conversation_id),
-                )
-            )
+        if support is not None:
+            await self._record_triage_action(AuditAction.SUPPORT_NOTE, conversation_id)
         return message
 
     async def _finish_answer(self, answer: _Answer, status: str, citations: list[int]) -> None:

@@ -19,8 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
 from lumen.knowledge.embeddings import Embedder
-from lumen.knowledge.index.base import ScoredPoint, VectorIndex
+from lumen.knowledge.index.base import ScoredPoint, SparseVector, VectorIndex
 from lumen.knowledge.schemas import RetrievalHit
 from lumen.knowledge.sentences import is_answer_sentence, split_sentences
 from lumen.knowledge.sparse import Bm25Encoder
@@ -143,7 +146,23 @@ class Retriever:
         started = time.perf_counter()
         sparse = self.bm25.encode_query(query) if mode != "dense" else None
         limit = k * SECTION_OVERFETCH if one_per_section else k
-        points = self.index.query(
+        points = self._query(dense, sparse, limit, collections, set_id)
+        if one_per_section:
+            points = best_chunk_per_section(points)[:k]
+        hits = [hit_from_point(point) for point in points]
+        retrieval_ms = (time.perf_counter() - started) * 1000
+        return TimedSearch(hits=hits, embed_ms=embed_ms, retrieval_ms=retrieval_ms)
+
+    def _query(
+        self,
+        dense: npt.NDArray[np.float32] | None,
+        sparse: SparseVector | None,
+        limit: int,
+        collections: Sequence[str] | None,
+        set_id: str | None,
+    ) -> list[ScoredPoint]:
+        """The index's ``limit`` best points, each prefetch at least ``PREFETCH_LIMIT`` deep."""
+        return self.index.query(
             dense,
             sparse,
             limit,
@@ -151,11 +170,6 @@ class Retriever:
             set_id=set_id,
             prefetch_limit=max(PREFETCH_LIMIT, limit),
         )
-        if one_per_section:
-            points = best_chunk_per_section(points)[:k]
-        hits = [hit_from_point(point) for point in points]
-        retrieval_ms = (time.perf_counter() - started) * 1000
-        return TimedSearch(hits=hits, embed_ms=embed_ms, retrieval_ms=retrieval_ms)
 
     def _steered(
         self,
@@ -193,15 +207,7 @@ class Retriever:
                     document_ids=focus_ids,
                 )
                 ranking += _by_type(best_chunk_per_section(focused), question, focus_of)
-            limit = k * SECTION_OVERFETCH
-            ranking += self.index.query(
-                dense,
-                sparse,
-                limit,
-                collections=collections,
-                set_id=set_id,
-                prefetch_limit=max(PREFETCH_LIMIT, limit),
-            )
+            ranking += self._query(dense, sparse, k * SECTION_OVERFETCH, collections, set_id)
             rankings.append(best_chunk_per_section(ranking))
         points = best_chunk_per_section(_take_turns(rankings))[:k]
         focus_set = set(focus_of)
