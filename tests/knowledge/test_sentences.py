@@ -110,6 +110,13 @@ def test_a_heading_run_into_its_first_sentence_is_a_unit_of_its_own() -> None:
     ]
     assert not is_answer_sentence(units[0])
     assert all(text[u.start : u.end] == u.text for u in units)
+    opener = split_sentences("How Glaucoma Develops There are several different types of it.")
+    assert [u.text for u in opener] == [
+        "How Glaucoma Develops",
+        "There are several different types of it.",
+    ]
+    prose = "The Human Phenotype Ontology lists the signs of this condition."
+    assert [u.text for u in split_sentences(prose)] == [prose]
 
 
 def test_source_boilerplate_is_not_an_answer_sentence() -> None:

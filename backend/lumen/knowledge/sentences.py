@@ -43,12 +43,18 @@ _BOILERPLATE = re.compile(
     r"healthcare provider) for more information|side effect that bothers you",
     re.IGNORECASE,
 )
-# A heading the source ran into its first sentence ("Symptoms of Glaucoma Glaucoma can …"):
-# capitalised words (and the small words of titles), then the sentence, which opens with a word
-# of the heading again.
+# A heading the source ran into its first sentence ("Symptoms of Glaucoma Glaucoma can …",
+# "How Glaucoma Develops There are …"): capitalised words (and the small words of titles), then
+# the sentence, which opens with a word of the heading again or with a sentence opener.
 _GLUED_HEADING = re.compile(
     r"^(?P<heading>(?:[A-Z][\w'’-]*|of|and|the|for|in|to|with|a|an|or|vs\.?)"
     r"(?:\s+(?:[A-Z][\w'’-]*|of|and|the|for|in|to|with|a|an|or)){1,9})\s+(?P<first>[A-Z][\w'’-]*)"
+)
+
+# Words that open sentences and never end a heading ("How Glaucoma Develops There are …").
+_SENTENCE_OPENERS = frozenset(
+    {"There", "The", "This", "These", "That", "Those", "It", "They", "Most", "Some", "Many"}
+    | {"If", "When", "About", "Each", "Every", "People", "Your", "You"}
 )
 
 MIN_WORDS = 4
@@ -143,12 +149,16 @@ def _segment(text: str, start: int, end: int, list_item: bool) -> list[Sentence]
 
 def _unglue(text: str, start: int, end: int, list_item: bool) -> list[Sentence]:
     """The unit ``text[start:end]``, split in two when it opens with a heading run into its
-    first sentence (``_GLUED_HEADING``: the sentence's first word is one of the heading's)."""
+    first sentence (``_GLUED_HEADING``: the sentence's first word is one of the heading's, or a
+    word that opens sentences, such as "There")."""
     unit = text[start:end]
     match = _GLUED_HEADING.match(unit)
     if match is not None and not list_item:
         heading_words = {w.casefold() for w in match.group("heading").split()}
-        if match.group("first").casefold() in heading_words:
+        first = match.group("first")
+        if first.casefold() in heading_words or (
+            first in _SENTENCE_OPENERS and len(heading_words) >= 2
+        ):
             cut = start + match.start("first")
             heading_end = start + len(match.group("heading"))
             return [
