@@ -133,6 +133,23 @@ def test_set_id_filter_returns_only_that_label(
     assert [hit.payload["section_key"] for hit in hits] == ["humira-1"]
 
 
+def test_document_filter_returns_only_those_documents_chunks_in_hybrid_mode(
+    loaded_index: VectorIndex, bm25: Bm25Encoder, indexed_set: IndexedSet
+) -> None:
+    wanted = {str(p.payload["document_id"]) for p in indexed_set.points[:1]}
+    wanted.add(str(indexed_set.points[-1].payload["document_id"]))  # a label
+
+    hits = loaded_index.query(
+        indexed_set.points[5].dense,
+        bm25.encode_query("symptoms treatment cholesterol infections"),
+        limit=50,
+        document_ids=sorted(wanted),
+    )
+
+    assert hits
+    assert {str(hit.payload["document_id"]) for hit in hits} <= wanted
+
+
 def test_sparse_only_finds_a_rare_exact_term_that_dense_ranks_lower(
     loaded_index: VectorIndex, embedder: Embedder, bm25: Bm25Encoder
 ) -> None:
