@@ -15,6 +15,8 @@ import json
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,19 +39,21 @@ def peak_rss_mb(pid: int) -> float:
 BENCH_ENV = {"LUMEN_REGISTER_RATE_LIMIT": "100000/hour", "LUMEN_CHAT_RATE_LIMIT": "100000/minute"}
 
 
-async def signed_in(url: str, timeout: float) -> httpx.AsyncClient:
-    """A client of a freshly registered patient, sending the session's CSRF token on writes."""
-    client = httpx.AsyncClient(base_url=url, timeout=timeout)
-    await client.get("/api/v1/auth/csrf")
-    email = f"bench-{uuid.uuid4().hex[:12]}@example.org"
-    response = await client.post(
-        "/api/v1/auth/register",
-        json={"email": email, "password": "violet-harbour-lantern-42"},
-        headers={"X-CSRF-Token": client.cookies["lumen_csrf"]},
-    )
-    response.raise_for_status()
-    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
-    return client
+@asynccontextmanager
+async def signed_in(url: str, timeout: float) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a freshly registered patient, sending the session's CSRF token on writes;
+    closed on exit."""
+    async with httpx.AsyncClient(base_url=url, timeout=timeout) as client:
+        await client.get("/api/v1/auth/csrf")
+        email = f"bench-{uuid.uuid4().hex[:12]}@example.org"
+        response = await client.post(
+            "/api/v1/auth/register",
+            json={"email": email, "password": "violet-harbour-lantern-42"},
+            headers={"X-CSRF-Token": client.cookies["lumen_csrf"]},
+        )
+        response.raise_for_status()
+        client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+        yield client
 
 
 async def ask(client: httpx.AsyncClient, question: str) -> tuple[float, float, bool]:
@@ -75,7 +79,7 @@ async def ask(client: httpx.AsyncClient, question: str) -> tuple[float, float, b
 
 
 async def sequential(url: str, questions: list[str]) -> dict[str, float]:
-    async with await signed_in(url, 60) as client:
+    async with signed_in(url, 60) as client:
         for question in questions[:10]:  # warm-up
             await ask(client, question)
         results = [await ask(client, q) for q in questions]
@@ -101,7 +105,7 @@ async def concurrent(
 
     async def worker(offset: int) -> None:
         nonlocal errors, answers
-        async with await signed_in(url, 120) as client:
+        async with signed_in(url, 120) as client:
             i = offset
             while time.monotonic() < deadline:
                 try:
