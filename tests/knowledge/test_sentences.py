@@ -115,6 +115,8 @@ def test_a_heading_run_into_its_first_sentence_is_a_unit_of_its_own() -> None:
         "How Glaucoma Develops",
         "There are several different types of it.",
     ]
+    therapies = split_sentences("Supportive Therapies A wide variety of therapies may help.")
+    assert [u.text for u in therapies][-1] == "A wide variety of therapies may help."
     prose = "The Human Phenotype Ontology lists the signs of this condition."
     assert [u.text for u in split_sentences(prose)] == [prose]
 

@@ -32,7 +32,8 @@ _CLOSERS = "\"')]”’»"
 # tables, pointers to other sites and pages, and link lists' lead-ins.
 _BOILERPLATE = re.compile(
     r"Human Phenotype Ontology|MedlinePlus Medical Dictionary|the table below|\bOrphanet\b|"
-    r"\bclick\b|\bvisit\b|watch the video|https?://|www\.|\.(?:gov|org|com)\b|resources address|"
+    r"\bclick\b|\bvisit\b|watch the video|glossary|https?://|www\.|\.(?:gov|org|com)\b|"
+    r"resources address|"
     r"(?:see|read) (?:the|our|this) (?:page|section|fact sheet|article)|this (?:page|website|"
     r"fact sheet|section) (?:lists|provides|has)|(?:more|additional) information (?:is|can be) "
     r"found|contact (?:us|GARD)|Genetic and Rare Diseases Information Center|"
@@ -53,8 +54,8 @@ _GLUED_HEADING = re.compile(
 
 # Words that open sentences and never end a heading ("How Glaucoma Develops There are …").
 _SENTENCE_OPENERS = frozenset(
-    {"There", "The", "This", "These", "That", "Those", "It", "They", "Most", "Some", "Many"}
-    | {"If", "When", "About", "Each", "Every", "People", "Your", "You"}
+    {"There", "The", "This", "These", "That", "Those", "It", "They", "Most", "Some", "Many", "A"}
+    | {"If", "When", "About", "Each", "Every", "People", "Your", "You", "With", "In", "For"}
 )
 
 MIN_WORDS = 4

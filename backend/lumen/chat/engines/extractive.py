@@ -53,6 +53,9 @@ MIN_RELEVANCE = 0.52
 # The floor for a passage of a document on the question's named focus (RetrievalHit.on_focus):
 # the sentence need only answer the sub-question, retrieval matched the focus by name.
 ON_FOCUS_MIN_RELEVANCE = 0.35
+# The lead passage comes from the best-ranked source holding a sentence within this cosine of
+# the best sentence anywhere (see ``_lead_index``).
+LEAD_MARGIN = 0.10
 # A lead passage: its best sentence and what follows in the same paragraph, at most this many
 # sentences and characters (three sentences of MedQuAD prose are about 400 characters).
 PASSAGE_SENTENCES = 3
@@ -349,7 +352,16 @@ class ExtractiveEngine:
             if budget <= 0:
                 break
             paragraph = self._answer_one(
-                candidates, vectors, cosine, score, floors, units, used, quoted_vectors, budget
+                candidates,
+                vectors,
+                cosine,
+                score,
+                floors,
+                units,
+                used,
+                quoted_vectors,
+                budget,
+                len(asks) == 1,
             )
             if paragraph:
                 paragraphs.append(paragraph)
@@ -369,9 +381,14 @@ class ExtractiveEngine:
         used: set[str],
         quoted_vectors: list[npt.NDArray[np.float32]],
         budget: int,
+        by_rank: bool,
     ) -> list[Quote]:
         """One sub-question's quotes: the lead passage around its best sentence, then
-        supporting sentences by MMR; marks what it quotes in ``used``/``quoted_vectors``."""
+        supporting sentences by MMR; marks what it quotes in ``used``/``quoted_vectors``.
+        ``by_rank``: the sources are ranked for this sub-question alone (a message that asks one
+        thing), so the lead comes from the best-ranked one that holds a near-best sentence
+        (``_lead_index``); with several sub-questions the ranking interleaves them, and the
+        best score (cosine less the rank penalty) leads."""
         fresh = np.array(
             [
                 _key(c.sentence) not in used
@@ -382,7 +399,11 @@ class ExtractiveEngine:
         relevant = fresh & (cosine >= floors)
         if not relevant.any():
             return []
-        best = int(np.argmax(np.where(relevant, score, -np.inf)))
+        best = (
+            _lead_index(candidates, cosine, relevant)
+            if by_rank
+            else int(np.argmax(np.where(relevant, score, -np.inf)))
+        )
         lead = candidates[best]
         cosine_of = {
             (c.source, c.sentence.start): float(cosine[i]) for i, c in enumerate(candidates)
@@ -429,6 +450,22 @@ class ExtractiveEngine:
                 quoted_vectors.append(vectors[i])
             quotes += _in_reading_order(support)
         return quotes
+
+
+def _lead_index(
+    candidates: list[Candidate],
+    cosine: npt.NDArray[np.float32],
+    relevant: npt.NDArray[np.bool_],
+) -> int:
+    """The lead sentence: the best of the best-ranked source whose best sentence comes within
+    ``LEAD_MARGIN`` of the best sentence anywhere. Retrieval ranked the sections by focus and
+    question type, which one sentence's cosine cannot see ("there is no cure for PD" in the
+    treatment section, over a sentence naming Parkinson's disease in full elsewhere)."""
+    top = float(np.max(np.where(relevant, cosine, -np.inf)))
+    eligible = relevant & (cosine >= top - LEAD_MARGIN)
+    source = min(c.source for i, c in enumerate(candidates) if eligible[i])
+    in_source = eligible & np.array([c.source == source for c in candidates])
+    return int(np.argmax(np.where(in_source, cosine, -np.inf)))
 
 
 def _key(sentence: Sentence) -> str:
