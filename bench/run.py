@@ -101,7 +101,10 @@ def carried_over_ingestion(results: str) -> dict[str, Any]:
             raise ValueError(f"results.md has no {key} to carry over")
         value = match.group(1)
         found[key] = value if key == "measured" else float(value) if "." in value else int(value)
-    found["carried_over"] = found.pop("measured")
+    # A section carried over before keeps the date it was measured on.
+    earlier = re.search(r"Carried over from the run of (\d{4}-\d\d-\d\d \d\d:\d\d UTC)", results)
+    found["carried_over"] = earlier.group(1) if earlier else found["measured"]
+    del found["measured"]
     return found
 
 
