@@ -43,7 +43,7 @@ from bench.grading import (
 )
 from bench.textbook import TextbookHybrid, cached_embeddings, load_rows
 from lumen.chat.engines.extractive import ExtractiveEngine
-from lumen.chat.gaps import gap_note, missing_sources
+from lumen.chat.gaps import plan_answer
 from lumen.knowledge.embeddings import Embedder
 from lumen.knowledge.schemas import CONSUMER_HEALTH, DRUG_LABELS, RetrievalHit
 from lumen.runtime import build_knowledge
@@ -106,17 +106,13 @@ class LumenUnderTest:
         search = self.runtime.retriever.search_timed(
             question, k=self.answer_k, collections=list(self.collections)
         )
-        analysis = search.analysis
-        missing = missing_sources(analysis.foci) if analysis is not None else []
-        if missing and analysis is not None and not analysis.held_foci:
-            return BenchAnswer(gap_note(missing, answered=False), refused=True, gap=True), []
-        queries = [q.query for q in analysis.questions] if analysis is not None else None
-        composed = self.engine.compose(question, search.hits, queries)
-        text = composed.text
-        if missing:
-            text = gap_note(missing, answered=True) + "\n\n" + text
+        plan = plan_answer(search, scoped=False)
+        if not plan.needs_engine:
+            return BenchAnswer(plan.note, refused=True, gap=True), []
+        composed = self.engine.compose(question, plan.hits, plan.queries)
+        text = f"{plan.note}\n\n{composed.text}" if plan.note else composed.text
         # The engine's refusal (NO_ANSWER) is the answer that quotes nothing.
-        return BenchAnswer(text, refused=not composed.quotes, gap=bool(missing)), search.hits
+        return BenchAnswer(text, refused=not composed.quotes, gap=bool(plan.note)), plan.hits
 
     def points(self) -> int:
         """Points in the index."""

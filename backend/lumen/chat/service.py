@@ -9,7 +9,6 @@ a finished answer.
 from __future__ import annotations
 
 import logging
-import re
 import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
@@ -22,9 +21,9 @@ from lumen.audit.actions import AuditAction
 from lumen.audit.service import AuditEvent, AuditLog
 from lumen.chat.citations import CitationFilter, valid_citations
 from lumen.chat.disclaimer import DISCLAIMER
-from lumen.chat.engines.base import EngineFailed, EngineStarter
+from lumen.chat.engines.base import EngineFailed, EngineStarter, word_deltas
 from lumen.chat.escalation import escalation_answer, support_note
-from lumen.chat.gaps import gap_note, missing_sources
+from lumen.chat.gaps import plan_answer
 from lumen.chat.models import Conversation, Message
 from lumen.chat.repository import ChatRepository
 from lumen.chat.schemas import (
@@ -50,7 +49,6 @@ from lumen.security.encryption import KeyRing, Sealed
 logger = logging.getLogger(__name__)
 
 TITLE_CHARS = 80
-_DELTA = re.compile(r"\S+\s*|\s+")
 
 
 @dataclass
@@ -239,20 +237,14 @@ class ChatService:
             )
         )
         retrieval_ms = elapsed_ms()
-        analysis = search.analysis
-        missing = missing_sources(analysis.foci) if analysis is not None else []
-        hits = search.hits
-        if missing and analysis is not None and not analysis.held_foci and set_id is None:
-            # The question is about drugs Lumen has no label for: nothing retrieved is about
-            # them, so the answer names them instead of quoting something near.
-            hits = []
-            engine, deltas = "extractive", _words(gap_note(missing, answered=False))
+        plan = plan_answer(search, scoped=set_id is not None)
+        if plan.needs_engine:
+            engine, deltas = await self._engines.start(question, plan.hits, plan.queries)
+            if plan.note:
+                deltas = _prefixed(plan.note + "\n\n", deltas)
         else:
-            queries = [q.query for q in analysis.questions] if analysis is not None else None
-            engine, deltas = await self._engines.start(question, hits, queries)
-            if missing:
-                deltas = _prefixed(gap_note(missing, answered=True) + "\n\n", deltas)
-        sources = _sources_out(hits)
+            engine, deltas = "extractive", _words(plan.note)
+        sources = _sources_out(plan.hits)
         answer = _Answer(
             await self._insert_answer(conversation_id, "answer", engine, sources, support)
         )
@@ -453,7 +445,7 @@ class ChatService:
 
 async def _words(text: str) -> AsyncGenerator[str, None]:
     """``text`` as word deltas (each word with its trailing whitespace)."""
-    for delta in _DELTA.findall(text):
+    for delta in word_deltas(text):
         yield delta
 
 

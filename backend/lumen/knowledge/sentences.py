@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from syntok import segmenter  # type: ignore[import-untyped]
 
@@ -59,6 +60,8 @@ _SENTENCE_OPENERS = frozenset(
 )
 
 MIN_WORDS = 4
+# Passages whose split is kept (a chunk is at most 900 characters: a few MB at most).
+SPLIT_CACHE_SIZE = 4096
 # Longer units are flattened tables or run-ons: poor answers, and each costs embedding time.
 MAX_CHARS = 400
 
@@ -76,19 +79,21 @@ class Sentence:
     list_item: bool
 
 
-def split_sentences(text: str) -> list[Sentence]:
+@lru_cache(maxsize=SPLIT_CACHE_SIZE)
+def split_sentences(text: str) -> tuple[Sentence, ...]:
     """Split ``text`` into sentences and list items, in order, with offsets into ``text``.
 
     Lines are split first (MedQuAD puts headings and paragraphs on their own lines), then list
     items, then sentences within each piece. Whitespace around each unit is excluded; list
-    markers are excluded from the items they introduce.
+    markers are excluded from the items they introduce. Cached: retrieval (is a section
+    quotable?) and the extractive engine split the same popular passages again and again.
     """
     sentences: list[Sentence] = []
     for line in _LINE.finditer(text):
         pieces = _pieces(line.group(), line.start())
         for start, end, list_item in pieces:
             sentences.extend(_segment(text, start, end, list_item))
-    return sentences
+    return tuple(sentences)
 
 
 def is_answer_sentence(sentence: Sentence) -> bool:

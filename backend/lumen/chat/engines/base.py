@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncGenerator, Sequence
 from typing import Protocol
 
 from lumen.knowledge.schemas import RetrievalHit
+
+_WORD_DELTA = re.compile(r"\S+\s*|\s+")
+
+
+def word_deltas(text: str) -> list[str]:
+    """``text`` cut into stream deltas of one word each, its trailing whitespace included;
+    they concatenate to ``text``."""
+    return _WORD_DELTA.findall(text)
 
 
 class EngineUnavailable(Exception):

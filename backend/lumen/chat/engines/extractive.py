@@ -31,6 +31,7 @@ import anyio.to_thread
 import numpy as np
 import numpy.typing as npt
 
+from lumen.chat.engines.base import word_deltas
 from lumen.knowledge.embeddings import Embedder
 from lumen.knowledge.schemas import RetrievalHit
 from lumen.knowledge.sentences import Sentence, is_answer_sentence, split_sentences
@@ -100,7 +101,6 @@ SENTENCE_BATCH = 8
 # (384 float32 each, so 20,000 sentences take about 31 MB).
 SENTENCE_CACHE_SIZE = 20_000
 
-_DELTA = re.compile(r"\S+\s*|\s+")
 _SPACES = re.compile(r"\s+")
 
 
@@ -303,7 +303,7 @@ class ExtractiveEngine:
         answer = await anyio.to_thread.run_sync(
             self.compose, question, list(sources), list(queries) if queries else None
         )
-        for delta in _DELTA.findall(answer.text):
+        for delta in word_deltas(answer.text):
             yield delta
 
     def compose(
@@ -377,7 +377,7 @@ class ExtractiveEngine:
         cosine: npt.NDArray[np.float32],
         score: npt.NDArray[np.float32],
         floors: npt.NDArray[np.float32],
-        units: dict[int, list[Sentence]],
+        units: dict[int, tuple[Sentence, ...]],
         used: set[str],
         quoted_vectors: list[npt.NDArray[np.float32]],
         budget: int,
@@ -482,7 +482,7 @@ def _repeats(
 
 def _passage(
     lead: Candidate,
-    units: list[Sentence],
+    units: Sequence[Sentence],
     cosine_of: dict[tuple[int, int], float],
     floor: float,
     limit: int,

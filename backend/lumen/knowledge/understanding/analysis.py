@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lumen.knowledge.understanding.question_types import INFORMATION, question_types
 from lumen.knowledge.understanding.subquestions import clean_message, subquestions
@@ -32,12 +32,16 @@ class AnalysedQuestion:
 @dataclass(frozen=True, slots=True)
 class QuestionAnalysis:
     """What a message asks: its foci (best first; held ones have documents), its
-    sub-questions in order, and the foci Lumen has no source on (``unheld``)."""
+    sub-questions in order."""
 
     message: str
     foci: tuple[Focus, ...]
     questions: tuple[AnalysedQuestion, ...]
-    unheld: tuple[Focus, ...] = field(default=())
+
+    @property
+    def unheld(self) -> list[Focus]:
+        """The foci Lumen holds no document on (a drug without a label), best first."""
+        return [f for f in self.foci if not f.held]
 
     @property
     def held_foci(self) -> list[Focus]:
@@ -109,7 +113,6 @@ class QuestionAnalyzer:
             message=message,
             foci=tuple(foci),
             questions=tuple(analysed),
-            unheld=tuple(f for f in foci if not f.held),
         )
 
 
