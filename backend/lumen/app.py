@@ -31,7 +31,7 @@ from lumen.migrate import upgrade_to_head
 from lumen.observability.health import router as health_router
 from lumen.observability.logging import configure_logging, configure_sentry
 from lumen.problems import install_problem_handlers
-from lumen.runtime import Runtime, build_server
+from lumen.runtime import Server, build_server
 from lumen.security.encryption import load_key_ring
 from lumen.settings import Settings, get_settings
 
@@ -45,7 +45,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     seed: bool = False,
-    runtime: Runtime | None = None,
+    runtime: Server | None = None,
     on_ready: Callable[[], None] | None = None,
 ) -> FastAPI:
     """Build the app. ``seed`` queues the first-run knowledge-base load; ``runtime`` lets a
@@ -65,10 +65,11 @@ def create_app(
             if runtime is not None
             else await anyio.to_thread.run_sync(build_server, settings)
         )
-        app.state.runtime = active
+        app.state.services = active.services()
+        app.state.server = active
         app.state.operator_token = secrets.token_urlsafe(32)
         server_file = _write_server_file(settings, app.state.operator_token)
-        if seed and active.worker is not None:
+        if seed:
             for job in schedule_seeding(active.worker, settings):
                 logger.info("queued %s from %s", job.kind, job.source)
         if on_ready is not None:

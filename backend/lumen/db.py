@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -15,6 +16,11 @@ from sqlmodel import Session, create_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from lumen.settings import Settings
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, UTC: the one clock of every stored timestamp."""
+    return datetime.now(UTC)
 
 
 def async_url(sync_url: str) -> str:

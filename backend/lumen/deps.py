@@ -1,4 +1,8 @@
-"""Request dependencies declared once: the runtime's services, the caller and role guards.
+"""Request dependencies shared by every domain: the caller's sign-in session, the current user,
+role guards, CSRF, and ``provide`` through which each domain declares its own service aliases.
+
+``SessionDep`` is the caller's sign-in session (not a database session: services open their
+own transactions).
 
 Authentication: the ``lumen_session`` cookie (browser) or ``Authorization: Bearer lmn_…``
 (pharma API tokens, read routes only). Every state-changing request with a session or a CSRF
@@ -9,10 +13,11 @@ OWASP CSRF Prevention Cheat Sheet); before sign-in it must equal the ``lumen_csr
 
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
@@ -28,7 +33,9 @@ from lumen.auth.sessions import SessionRecord
 from lumen.chat.service import ChatService
 from lumen.knowledge.documents import DocumentService
 from lumen.problems import Forbidden, Unauthorized
-from lumen.runtime import Runtime
+
+if TYPE_CHECKING:
+    from lumen.runtime import Server
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sent by the web app's background polling: such a request does not count as activity.
@@ -36,39 +43,41 @@ BACKGROUND_HEADER = "x-lumen-background"
 _UNRESOLVED = object()
 
 
-def get_runtime(request: Request) -> Runtime:
-    """The process's ``Runtime`` (built by the app's lifespan)."""
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+_T = TypeVar("_T")
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+@functools.cache
+def provide(kind: type[_T]) -> Callable[[Request], _T]:
+    """The dependency resolving to this process's instance of ``kind``, as registered by the
+    app's lifespan in ``app.state.services`` (``Server.services()``). A domain declares
+    ``XDep = Annotated[X, Depends(provide(X))]`` with it and never imports the composition
+    root. Cached, so that every use of one kind is one dependency (and one override in
+    tests)."""
+
+    def dependency(request: Request) -> _T:
+        instance = request.app.state.services[kind]
+        assert isinstance(instance, kind), f"{kind.__name__} is registered as another type"
+        return instance
+
+    dependency.__name__ = f"provide_{kind.__name__}"
+    return dependency
 
 
-def get_chat(runtime: RuntimeDep) -> ChatService:
-    """The chat service."""
-    assert runtime.chat is not None, "the server runtime builds the chat service"
-    return runtime.chat
+def get_server(request: Request) -> Server:
+    """INTERIM (issue 10 in progress): the whole server, until every domain has its aliases."""
+    server: Server = request.app.state.server
+    return server
 
 
-ChatDep = Annotated[ChatService, Depends(get_chat)]
+RuntimeDep = Annotated["Server", Depends(get_server)]
+
+ChatDep = Annotated[ChatService, Depends(provide(ChatService))]
 
 
-def get_access(runtime: RuntimeDep) -> Access:
-    """Access control: sessions, accounts, tokens, break glass."""
-    assert runtime.access is not None, "the server runtime builds access control"
-    return runtime.access
+AccessDep = Annotated[Access, Depends(provide(Access))]
 
 
-AccessDep = Annotated[Access, Depends(get_access)]
-
-
-def get_audit(runtime: RuntimeDep) -> AuditLog:
-    """The audit log."""
-    return runtime.audit
-
-
-AuditDep = Annotated[AuditLog, Depends(get_audit)]
+AuditDep = Annotated[AuditLog, Depends(provide(AuditLog))]
 
 
 def client_info(request: Request) -> ClientInfo:
@@ -193,9 +202,4 @@ def reader(
     return guard
 
 
-def get_documents(runtime: RuntimeDep) -> DocumentService:
-    """Read access to indexed source documents."""
-    return DocumentService(runtime.db)
-
-
-DocumentsDep = Annotated[DocumentService, Depends(get_documents)]
+DocumentsDep = Annotated[DocumentService, Depends(provide(DocumentService))]

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -41,6 +42,100 @@ class Problem(Exception):
             "detail": self.detail,
             **self.extensions,
         }
+
+
+class ValidationErrorItem(BaseModel):
+    """One schema violation of a 422 ``errors`` list: where (path into the request) and why."""
+
+    loc: list[str | int]
+    msg: str
+
+
+class ProblemDetails(BaseModel):
+    """The body of every error response: RFC 9457 section 3.1 members and Lumen's extension
+    members (section 3.2), each present only where its description says."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field("about:blank", description="A URI reference for the problem type.")
+    title: str = Field(description="A short summary of the problem type.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong this time, for a person to read.")
+    code: str | None = Field(
+        None,
+        description="403: what is missing (csrf, role, scope, mfa_pending, "
+        "mfa_enrollment_required, mfa_required_for_role).",
+    )
+    field: str | None = Field(None, description="422: the request field at fault.")
+    retry_after_s: int | None = Field(
+        None, description="429: seconds until a retry can succeed (also in Retry-After)."
+    )
+    errors: list[ValidationErrorItem] | None = Field(
+        None, description="422 from schema validation: every violation."
+    )
+
+
+PROBLEM_TITLES = {
+    400: "Bad request",
+    401: "Sign-in required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    410: "Gone",
+    413: "Content too large",
+    422: "Invalid input",
+    429: "Too many attempts",
+    502: "Answer interrupted",
+    503: "Service unavailable",
+}
+
+
+PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDetails"}
+UNSAFE_METHODS = frozenset({"post", "put", "patch", "delete"})
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the problems an operation can answer: each status with an
+    ``application/problem+json`` body of ``ProblemDetails``. Pass it as a route's or a
+    router's ``responses=`` (FastAPI merges router and route entries)."""
+    return {
+        status: {
+            "description": PROBLEM_TITLES.get(status, "Error"),
+            "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}},
+        }
+        for status in statuses
+    }
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Complete the app's OpenAPI document with what every route shares: ``ProblemDetails``
+    in the components, 422 as problem+json (FastAPI's default says ``application/json``
+    ``HTTPValidationError``, which this app never sends) and 403 on every state-changing
+    ``/api`` operation (the app-wide CSRF check)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(problem.pop("$defs", {}))
+        components["ProblemDetails"] = problem
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                if "422" in responses:
+                    responses["422"] = problem_responses(422)[422]
+                if method in UNSAFE_METHODS and path.startswith("/api/"):
+                    responses.setdefault("403", problem_responses(403)[403])
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class NotFound(Problem):
@@ -78,6 +173,13 @@ class Conflict(Problem):
     title = "Conflict"
 
 
+class ServiceUnavailable(Problem):
+    """A dependency Lumen cannot answer without is down (RFC 9110 section 15.6.4)."""
+
+    status = 503
+    title = "Service unavailable"
+
+
 class TooManyRequests(Problem):
     """Throttled: ``Retry-After`` (RFC 9110 section 10.2.3) and ``retry_after_s`` say when to
     try again (RFC 6585 section 4)."""
@@ -100,7 +202,9 @@ def problem_response(status: int, title: str, detail: str, **extensions: Any) ->
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Render ``Problem``, HTTP and validation errors as problem+json."""
+    """Render ``Problem``, HTTP and validation errors as problem+json, and say so in the
+    OpenAPI document."""
+    _document_problems(app)
 
     async def on_problem(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from lumen.audit.service import AuditLog
 from lumen.auth.components import Access, build_access
@@ -20,6 +21,7 @@ from lumen.chat.service import ChatService
 from lumen.chat.triage import Triage
 from lumen.db import Database
 from lumen.jobs.worker import JobWorker
+from lumen.knowledge.documents import DocumentService
 from lumen.knowledge.embeddings import Embedder
 from lumen.knowledge.index.base import VectorIndex
 from lumen.knowledge.index.factory import open_index
@@ -35,9 +37,9 @@ from lumen.settings import Settings
 logger = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Runtime:
-    """Components shared by requests, jobs and CLI commands of one process."""
+    """The knowledge parts of one process: what the CLI and the benchmarks use."""
 
     settings: Settings
     db: Database
@@ -47,43 +49,73 @@ class Runtime:
     retriever: Retriever
     ingestor: Ingestor
     audit: AuditLog
-    keys: KeyRing | None = None
-    triage: Triage | None = None
-    llm: OpenAICompatEngine | None = None
-    breaker: CircuitBreaker | None = None
-    chat: ChatService | None = None
-    worker: JobWorker | None = None
-    access: Access | None = None
     closed: bool = field(default=False, repr=False)
 
     async def aclose(self) -> None:
-        """Stop the worker, close the LLM pool, the index and the database."""
+        """Close the index and the database (idempotent)."""
         if self.closed:
             return
         self.closed = True
-        if self.worker is not None:
-            self.worker.stop()
-        if self.llm is not None:
-            await self.llm.aclose()
-        if self.access is not None:
-            await self.access.aclose()
+        await self._close_parts()
         self.index.close()
         await self.db.dispose()
 
+    async def _close_parts(self) -> None:
+        """What a larger runtime closes before the index and the database."""
 
-def build_knowledge(settings: Settings, embedder: Embedder | None = None) -> Runtime:
-    """Database, embedders, index, retrieval and ingestion: what the CLI needs.
 
-    ``embedder`` shares an already loaded model (tests, benchmarks). Raises ``IndexLocked``
-    when another process holds the embedded index.
-    """
+@dataclass(kw_only=True)
+class Server(Runtime):
+    """Everything ``lumen serve`` runs, each part built before the server is (no field is
+    filled in later). ``llm`` and ``breaker`` are ``None`` when no LLM server is configured
+    (``LUMEN_LLM_BASE_URL`` unset): answers then come from the extractive engine."""
+
+    keys: KeyRing
+    triage: Triage
+    llm: OpenAICompatEngine | None
+    breaker: CircuitBreaker | None
+    chat: ChatService
+    worker: JobWorker
+    access: Access
+
+    async def _close_parts(self) -> None:
+        self.worker.stop()
+        if self.llm is not None:
+            await self.llm.aclose()
+        await self.access.aclose()
+
+    def services(self) -> dict[type, object]:
+        """The instances request dependencies are resolved to, by type (``lumen.deps.provide``)."""
+        parts: list[object] = [
+            self.settings,
+            self.audit,
+            self.chat,
+            self.worker,
+            self.access,
+            DocumentService(self.db),
+        ]
+        return {type(part): part for part in parts}
+
+
+class _KnowledgeParts(TypedDict):
+    settings: Settings
+    db: Database
+    embedder: Embedder
+    bm25: Bm25Encoder
+    index: VectorIndex
+    retriever: Retriever
+    ingestor: Ingestor
+    audit: AuditLog
+
+
+def _knowledge_parts(settings: Settings, embedder: Embedder | None) -> _KnowledgeParts:
     db = Database(settings)
     index = open_index(settings)
     embedder = embedder or Embedder(
         torch_threads=settings.torch_threads, batch_size=settings.embedding_batch_size
     )
     bm25 = Bm25Encoder()
-    return Runtime(
+    return _KnowledgeParts(
         settings=settings,
         db=db,
         embedder=embedder,
@@ -95,16 +127,27 @@ def build_knowledge(settings: Settings, embedder: Embedder | None = None) -> Run
     )
 
 
-def build_server(settings: Settings, embedder: Embedder | None = None) -> Runtime:
+def build_knowledge(settings: Settings, embedder: Embedder | None = None) -> Runtime:
+    """Database, embedders, index, retrieval and ingestion: what the CLI needs.
+
+    ``embedder`` shares an already loaded model (tests, benchmarks). Raises ``IndexLocked``
+    when another process holds the embedded index.
+    """
+    return Runtime(**_knowledge_parts(settings, embedder))
+
+
+def build_server(settings: Settings, embedder: Embedder | None = None) -> Server:
     """Everything ``lumen serve`` runs: knowledge, triage, engines, chat, access control and
     the job worker."""
-    runtime = build_knowledge(settings, embedder)
-    runtime.keys = load_key_ring(settings)
-    runtime.triage = Triage(runtime.embedder)
-    extractive = ExtractiveEngine(runtime.embedder, bm25=runtime.bm25)
+    parts = _knowledge_parts(settings, embedder)
+    keys = load_key_ring(settings)
+    triage = Triage(parts["embedder"])
+    extractive = ExtractiveEngine(parts["embedder"], bm25=parts["bm25"])
     engines: EngineStarter = DirectEngine(extractive)
+    llm: OpenAICompatEngine | None = None
+    breaker: CircuitBreaker | None = None
     if settings.llm_base_url:
-        runtime.llm = OpenAICompatEngine(
+        llm = OpenAICompatEngine(
             base_url=settings.llm_base_url,
             model=settings.llm_model,
             api_key=settings.llm_api_key.get_secret_value(),
@@ -113,18 +156,36 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Runtim
             max_tokens=settings.llm_max_tokens,
             temperature=settings.llm_temperature,
         )
-        runtime.breaker = CircuitBreaker(cooldown_s=settings.llm_breaker_cooldown_s)
-        engines = ResilientEngine(runtime.llm, extractive, runtime.breaker)
-    runtime.chat = ChatService(
-        db=runtime.db,
-        keys=runtime.keys,
-        retriever=runtime.retriever,
-        triage=runtime.triage,
+        breaker = CircuitBreaker(cooldown_s=settings.llm_breaker_cooldown_s)
+        engines = ResilientEngine(llm, extractive, breaker)
+    chat = ChatService(
+        db=parts["db"],
+        keys=keys,
+        retriever=parts["retriever"],
+        triage=triage,
         engines=engines,
         retrieval_k=settings.retrieval_k,
         max_message_chars=settings.max_message_chars,
-        audit=runtime.audit,
+        audit=parts["audit"],
     )
-    runtime.access = build_access(settings, runtime.db, runtime.keys, runtime.chat, runtime.audit)
-    runtime.worker = JobWorker(runtime.db, ingestion_tasks(runtime), runtime.audit)
-    return runtime
+    access = build_access(settings, parts["db"], keys, chat, parts["audit"])
+    worker = JobWorker(
+        parts["db"],
+        ingestion_tasks(
+            parts["ingestor"],
+            parts["index"],
+            parts["retriever"].analyzer,
+            settings.data_dir / "downloads",
+        ),
+        parts["audit"],
+    )
+    return Server(
+        **parts,
+        keys=keys,
+        triage=triage,
+        llm=llm,
+        breaker=breaker,
+        chat=chat,
+        worker=worker,
+        access=access,
+    )

@@ -31,7 +31,8 @@ async def sso(small_runtime, oidc_provider: OidcProvider) -> AsyncIterator[httpx
     )
     runtime = dataclasses.replace(small_runtime, settings=settings, access=access)
     app = create_app(settings, runtime=runtime)
-    app.state.runtime, app.state.operator_token = runtime, "unused"
+    app.state.services, app.state.server = runtime.services(), runtime
+    app.state.operator_token = "unused"
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from lumen.knowledge.models import utcnow
+from lumen.db import utcnow
 
 
 class AuditEntry(SQLModel, table=True):

@@ -1,7 +1,11 @@
 """Appending to, reading and verifying the audit log.
 
-One append path for request handlers (async) and background jobs or the CLI (sync): the sync
-function runs on an async session through ``AsyncSession.run_sync``.
+The rule (HIPAA 164.312(b) audit controls): a service records an action in the same transaction
+as the change it records, so that neither can commit without the other. ``AuditLog.append``
+(async) and ``append`` (sync) write into the caller's session; the caller commits. An audit
+write that fails raises ``AuditUnavailable`` (503 problem+json) and the caller's transaction
+rolls back with it. ``AuditLog.record`` opens a transaction of its own, only for events that
+change nothing (a refused attempt, a failed read): there is no change for it to disagree with.
 """
 
 from __future__ import annotations
@@ -12,18 +16,27 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import func, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from lumen.audit.actions import AuditAction
 from lumen.audit.chain import ChainReport, entry_hash, verify_chain
 from lumen.audit.models import AuditChainHead, AuditEntry
 from lumen.db import Database
+from lumen.problems import ServiceUnavailable
 
 _T = TypeVar("_T")
 USER_AGENT_CHARS = 256
 VERIFY_BATCH = 1000
+
+
+class AuditUnavailable(ServiceUnavailable):
+    """The audit entry could not be written, so the action it records was not done either."""
+
+    title = "Audit log unavailable"
 
 
 @dataclass(frozen=True)
@@ -56,25 +69,38 @@ class AuditFilter:
 def append(session: Session, event: AuditEvent) -> AuditEntry:
     """Append one entry in ``session``'s transaction (the caller commits).
 
-    Bumping the head row first takes the write lock, so the entry's ``seq`` and ``prev_hash``
-    are read under it and concurrent appends cannot fork the chain.
+    The caller's pending changes are flushed first, so that their own errors surface as they
+    are. Bumping the head row then takes the write lock, so the entry's ``seq`` and
+    ``prev_hash`` are read under it and concurrent appends cannot fork the chain; the lock is
+    held until the caller's transaction ends. Raises ``AuditUnavailable`` when the entry cannot
+    be written (the caller's transaction must then roll back, which leaving its session block
+    on the exception does).
     """
-    session.execute(
-        update(AuditChainHead).where(col(AuditChainHead.id) == 1).values(seq=AuditChainHead.seq + 1)
-    )
-    head = session.execute(
-        select(AuditChainHead.seq, AuditChainHead.hash).where(col(AuditChainHead.id) == 1)
-    ).one()
-    fields = asdict(event)
-    fields["action"] = str(event.action)
-    if fields["user_agent"]:
-        fields["user_agent"] = fields["user_agent"][:USER_AGENT_CHARS]
-    entry = AuditEntry(seq=head.seq, prev_hash=head.hash, hash="", **fields)
-    entry.hash = entry_hash(entry)
-    session.add(entry)
-    session.execute(
-        update(AuditChainHead).where(col(AuditChainHead.id) == 1).values(hash=entry.hash)
-    )
+    session.flush()
+    try:
+        session.execute(
+            update(AuditChainHead)
+            .where(col(AuditChainHead.id) == 1)
+            .values(seq=AuditChainHead.seq + 1)
+        )
+        head = session.execute(
+            select(AuditChainHead.seq, AuditChainHead.hash).where(col(AuditChainHead.id) == 1)
+        ).one()
+        fields = asdict(event)
+        fields["action"] = str(event.action)
+        if fields["user_agent"]:
+            fields["user_agent"] = fields["user_agent"][:USER_AGENT_CHARS]
+        entry = AuditEntry(seq=head.seq, prev_hash=head.hash, hash="", **fields)
+        entry.hash = entry_hash(entry)
+        session.add(entry)
+        session.execute(
+            update(AuditChainHead).where(col(AuditChainHead.id) == 1).values(hash=entry.hash)
+        )
+        session.flush()
+    except SQLAlchemyError as exc:
+        raise AuditUnavailable(
+            "The audit log could not record this action, so it was not done. Try again shortly."
+        ) from exc
     return entry
 
 
@@ -84,14 +110,20 @@ class AuditLog:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    async def append(self, session: AsyncSession, event: AuditEvent) -> None:
+        """Append ``event`` in ``session``'s transaction, beside the change it records (the
+        caller commits both). Raises ``AuditUnavailable``."""
+        await session.run_sync(append, event)
+
     async def record(self, event: AuditEvent) -> None:
-        """Append ``event`` in its own transaction."""
+        """Append ``event`` in a transaction of its own: only for events that change nothing
+        (refused attempts, failed reads). Raises ``AuditUnavailable``."""
         async with self._db.async_session() as session:
             await session.run_sync(append, event)
             await session.commit()
 
     def record_sync(self, event: AuditEvent) -> None:
-        """``record`` for threads without an event loop (job worker, CLI)."""
+        """``record`` for threads without an event loop (job worker, CLI); the same rule."""
         with self._db.session() as session:
             append(session, event)
             session.commit()

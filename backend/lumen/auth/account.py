@@ -16,8 +16,7 @@ from lumen.auth.models import User
 from lumen.auth.principal import ClientInfo, Principal
 from lumen.auth.sessions import Sessions
 from lumen.chat.service import ChatService
-from lumen.db import Database
-from lumen.knowledge.models import utcnow
+from lumen.db import Database, utcnow
 from lumen.problems import InvalidInput
 
 DELETE_CONFIRMATION = "DELETE"

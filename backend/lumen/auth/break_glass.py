@@ -21,8 +21,7 @@ from lumen.auth.models import BreakGlassGrant
 from lumen.auth.principal import ClientInfo, Principal
 from lumen.chat.schemas import ConversationDetail
 from lumen.chat.service import ChatService
-from lumen.db import Database
-from lumen.knowledge.models import utcnow
+from lumen.db import Database, utcnow
 from lumen.problems import InvalidInput, NotFound, Problem
 from lumen.security.encryption import KeyRing, Sealed
 

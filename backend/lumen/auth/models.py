@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, LargeBinary
 from sqlmodel import Field, SQLModel
 
-from lumen.knowledge.models import utcnow
+from lumen.db import utcnow
 
 
 class User(SQLModel, table=True):

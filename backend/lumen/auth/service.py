@@ -32,8 +32,7 @@ from lumen.auth.throttle import (
     account_key,
     ip_key,
 )
-from lumen.db import Database
-from lumen.knowledge.models import utcnow
+from lumen.db import Database, utcnow
 from lumen.problems import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from lumen.security.encryption import KeyRing, Sealed
 

@@ -20,8 +20,7 @@ from lumen.auth.principal import ClientInfo, Principal
 from lumen.auth.repository import UserRepository
 from lumen.auth.roles import Role
 from lumen.auth.service import token_hash
-from lumen.db import Database
-from lumen.knowledge.models import utcnow
+from lumen.db import Database, utcnow
 from lumen.problems import NotFound
 
 TOKEN_PREFIX = "lmn_"

@@ -16,8 +16,7 @@ from lumen.auth.repository import UserRepository
 from lumen.auth.roles import Role
 from lumen.auth.service import normalise_email, token_hash
 from lumen.auth.sessions import Sessions
-from lumen.db import Database
-from lumen.knowledge.models import utcnow
+from lumen.db import Database, utcnow
 from lumen.problems import InvalidInput, NotFound
 
 

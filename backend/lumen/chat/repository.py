@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from lumen.chat.models import Conversation, Message, TriageEvent
-from lumen.knowledge.models import utcnow
+from lumen.db import utcnow
 from lumen.problems import NotFound
 
 

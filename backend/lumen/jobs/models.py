@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from lumen.knowledge.models import utcnow
+from lumen.db import utcnow
 
 
 class Job(SQLModel, table=True):

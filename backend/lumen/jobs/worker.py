@@ -19,9 +19,8 @@ from sqlmodel import select
 
 from lumen.audit.actions import AuditAction
 from lumen.audit.service import AuditEvent, AuditLog
-from lumen.db import Database
+from lumen.db import Database, utcnow
 from lumen.jobs.models import Job
-from lumen.knowledge.models import utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 
 from sqlmodel import col, delete
 
-from lumen.db import Database
+from lumen.db import Database, utcnow
 from lumen.knowledge.chunking import chunk_document
 from lumen.knowledge.embeddings import Embedder
 from lumen.knowledge.index.base import IndexPoint, VectorIndex, point_id
-from lumen.knowledge.models import Document, DocumentSection, utcnow
+from lumen.knowledge.models import Document, DocumentSection
 from lumen.knowledge.schemas import Chunk, LoadError, SourceDocument, UnheldFocus
 from lumen.knowledge.sparse import Bm25Encoder
 from lumen.knowledge.understanding.repository import replace_terms, terms_of

@@ -7,15 +7,12 @@ can return a whole document.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    """Timezone-aware now, UTC."""
-    return datetime.now(UTC)
+from lumen.db import utcnow
 
 
 class Document(SQLModel, table=True):

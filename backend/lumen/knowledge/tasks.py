@@ -6,19 +6,17 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
 from lumen.jobs.models import Job
 from lumen.jobs.worker import JobWorker, ProgressReporter, Task
-from lumen.knowledge.ingestion import IngestReport
+from lumen.knowledge.index.base import VectorIndex
+from lumen.knowledge.ingestion import Ingestor, IngestReport
 from lumen.knowledge.loaders.medquad import open_medquad
 from lumen.knowledge.loaders.spl import open_spl
+from lumen.knowledge.understanding import QuestionAnalyzer
 from lumen.settings import Settings
-
-if TYPE_CHECKING:
-    from lumen.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -34,19 +32,27 @@ PROGRESS_LOG_INTERVAL_S = 15.0
 VOCABULARY_REFRESH_INTERVAL_S = 60.0
 
 
-def ingestion_tasks(runtime: Runtime) -> dict[str, Task]:
-    """The task functions by job kind, bound to this process's ingestor and index."""
+def ingestion_tasks(
+    ingestor: Ingestor,
+    index: VectorIndex,
+    analyzer: QuestionAnalyzer | None,
+    downloads: Path,
+) -> dict[str, Task]:
+    """The task functions by job kind, bound to this process's ingestor and index.
+
+    ``analyzer``'s focus vocabulary is rebuilt as foci are indexed; ``downloads`` is where a
+    source given by URL is fetched to.
+    """
 
     def run(job: Job, report: ProgressReporter) -> int:
         loader = (
-            open_medquad(job.source, runtime.settings.data_dir / "downloads")
+            open_medquad(job.source, downloads)
             if job.kind == INGEST_MEDQUAD
             else open_spl(job.source)
         )
         total = loader.total
         report(0, total)
         last_log = last_refresh = time.monotonic()
-        analyzer = runtime.retriever.analyzer
 
         def progress(_seen: int, partial: IngestReport) -> None:
             nonlocal last_log, last_refresh
@@ -64,11 +70,11 @@ def ingestion_tasks(runtime: Runtime) -> dict[str, Task]:
                     partial.chunks_indexed,
                 )
 
-        result = runtime.ingestor.ingest(loader, on_progress=progress)
+        result = ingestor.ingest(loader, on_progress=progress)
         if analyzer:
             analyzer.refresh()
         if result.chunks_indexed >= OPTIMIZE_AFTER_CHUNKS:
-            runtime.index.optimize()
+            index.optimize()
         logger.info(
             "job %s: %d documents indexed, %d unchanged, %d chunks, %d failed, %.1f s",
             job.kind,
