@@ -3,9 +3,9 @@
 import { useAuth } from "@/lib/auth";
 
 import { AccessEventsSection, DataSection } from "./DataSection";
-import { when } from "./format";
+import { when } from "@/components/format";
 import { PasswordSection } from "./PasswordSection";
-import { Section } from "./Section";
+import { Section } from "@/components/Section";
 import { SessionsSection } from "./SessionsSection";
 import { TokensSection } from "./TokensSection";
 import { TwoFactorSection } from "./TwoFactorSection";

@@ -12,8 +12,8 @@ import type { AuthUser } from "@/lib/api/types";
 import { useFormAction } from "@/lib/form-action";
 import { chatHref } from "@/lib/routes";
 
-import { when } from "./format";
-import { Section } from "./Section";
+import { when } from "@/components/format";
+import { Section } from "@/components/Section";
 
 export function AccessEventsSection() {
   const events = useAccessEvents();

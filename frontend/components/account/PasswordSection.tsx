@@ -9,7 +9,7 @@ import { accountKeys, changePassword } from "@/lib/api/account";
 import { fieldError } from "@/lib/api/problem";
 import { useFormAction } from "@/lib/form-action";
 
-import { Section } from "./Section";
+import { Section } from "@/components/Section";
 
 export function PasswordSection() {
   const queryClient = useQueryClient();

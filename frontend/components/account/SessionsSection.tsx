@@ -5,8 +5,8 @@ import { logoutAll, useEndSession, useSessions } from "@/lib/api/account";
 import type { SessionItem } from "@/lib/api/types";
 import { useFormAction } from "@/lib/form-action";
 
-import { when } from "./format";
-import { Section } from "./Section";
+import { when } from "@/components/format";
+import { Section } from "@/components/Section";
 
 /** A short, readable name of a browser from its User-Agent. */
 function device(ua: string | null | undefined): string {

@@ -9,8 +9,8 @@ import { SubmitRow } from "@/components/SubmitRow";
 import { useCreateToken, useRevokeToken, useTokens } from "@/lib/api/account";
 import type { TokenScope } from "@/lib/api/types";
 
-import { when } from "./format";
-import { Section } from "./Section";
+import { when } from "@/components/format";
+import { Section } from "@/components/Section";
 
 const SCOPES: { value: TokenScope; label: string }[] = [
   { value: "search", label: "search: GET /api/v1/search" },

@@ -12,7 +12,7 @@ import { useAuth } from "@/lib/auth";
 import { useFormAction } from "@/lib/form-action";
 
 import { RecoveryCodes } from "./RecoveryCodes";
-import { Section } from "./Section";
+import { Section } from "@/components/Section";
 
 export function TwoFactorSection({ user }: { user: AuthUser }) {
   const { refetch } = useAuth();

@@ -3,8 +3,8 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 
-import { when } from "@/components/account/format";
-import { Section } from "@/components/account/Section";
+import { when } from "@/components/format";
+import { Section } from "@/components/Section";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { Field } from "@/components/Field";
 import { SubmitRow } from "@/components/SubmitRow";

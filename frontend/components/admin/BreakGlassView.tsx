@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 
-import { when } from "@/components/account/format";
+import { when } from "@/components/format";
 import { Thread } from "@/components/chat/Thread";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { useBreakGlass } from "@/lib/api/admin";

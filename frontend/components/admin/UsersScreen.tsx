@@ -2,8 +2,8 @@
 
 import { useState, type FormEvent } from "react";
 
-import { when } from "@/components/account/format";
-import { Section } from "@/components/account/Section";
+import { when } from "@/components/format";
+import { Section } from "@/components/Section";
 import { CopyButton } from "@/components/CopyButton";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { Field } from "@/components/Field";
