@@ -4,8 +4,8 @@ embedding signal's thresholds on the shipped example phrasings.
 
 ``python -m bench.triage_eval`` prints a markdown report; ``--json`` prints one JSON object as
 the last line (for ``bench/run.py``); ``--calibrate`` re-derives ``MIN_SIMILARITY`` and
-``MIN_MARGIN`` by 5-fold cross-validation over ``triage_examples.jsonl`` (never the evaluation
-set) and prints the grid's best points.
+``MIN_MARGIN`` by 5-fold cross-validation over the shipped ``chat/triage/examples.jsonl`` (never
+the evaluation set) and prints the grid's best points.
 
 Real messages: the 174 of ``mediqa2019_questions.jsonl`` (field ``question``) and the 99 unique
 ``consumer_question``s of ``rqe2019_pairs.jsonl``, read from ``../shared/data/consumer`` beside
@@ -29,10 +29,10 @@ from lumen.chat.triage import (
     Triage,
     TriageExample,
     load_examples,
+    match_patterns,
     neighbour_scores,
     sentence_units,
 )
-from lumen.chat.triage_patterns import match_patterns
 from lumen.knowledge.embeddings import Embedder
 
 ROOT = Path(__file__).resolve().parents[1]

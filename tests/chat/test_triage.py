@@ -14,9 +14,14 @@ import pytest
 from bench.triage_eval import LABELLED, evaluate, load_labelled
 
 from lumen.chat.disclaimer import DISCLAIMER
-from lumen.chat.escalation import escalation_answer, support_note
-from lumen.chat.triage import Triage, load_examples
-from lumen.chat.triage_patterns import match_patterns, scan_patterns
+from lumen.chat.triage import (
+    Triage,
+    escalation_answer,
+    load_examples,
+    match_patterns,
+    scan_patterns,
+    support_note,
+)
 
 TRIGGER_WORDS = re.compile(r"suicid|overdos|chest|stroke|bleed|poison|kill|seizure|anaphyla|burn")
 

@@ -49,9 +49,9 @@ class SourceOut(BaseModel):
 class SupportNote(BaseModel):
     """The calm note triage puts beside a normal answer on a weaker safety signal.
 
-    ``text`` is fixed wording for the category (``chat/escalation.support_note``): where to get
-    help (988, Poison Control 1-800-222-1222) and to call 911 if it is happening now. It never
-    quotes the message.
+    ``text`` is fixed wording for the category (``chat/triage/escalation.support_note``): where
+    to get help (988, Poison Control 1-800-222-1222) and to call 911 if it is happening now. It
+    never quotes the message.
     """
 
     category: Literal["self_harm", "poisoning", "emergency"]

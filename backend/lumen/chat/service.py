@@ -22,7 +22,6 @@ from lumen.audit.service import AuditEvent, AuditLog
 from lumen.chat.citations import CitationFilter, valid_citations
 from lumen.chat.disclaimer import DISCLAIMER
 from lumen.chat.engines.base import EngineFailed, EngineStarter, word_deltas
-from lumen.chat.escalation import escalation_answer, support_note
 from lumen.chat.gaps import plan_answer
 from lumen.chat.models import Conversation, Message
 from lumen.chat.repository import ChatRepository
@@ -39,7 +38,7 @@ from lumen.chat.schemas import (
     Timings,
     TokenEvent,
 )
-from lumen.chat.triage import Triage
+from lumen.chat.triage import Triage, escalation_answer, support_note
 from lumen.db import Database
 from lumen.knowledge.retrieval import Retriever
 from lumen.knowledge.schemas import RetrievalHit

@@ -11,7 +11,8 @@ names the person concerned) and ``requires`` (an acute sign anywhere in the mess
 pain *with* breathlessness). The support cues (serious-topic questions, distress words) are
 matched the same way, in any tense.
 
-The rules and cues themselves, with their sources, are in ``triage_rules``.
+The rules and cues themselves, with their sources, are in ``self_harm``, ``poisoning``,
+``emergency`` and ``support_cues``; what a rule is, in ``rule``.
 """
 
 from __future__ import annotations
@@ -20,15 +21,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from lumen.chat.triage_rules import (
-    FIRST_PERSON,
-    PERSON,
-    RULES,
-    SUPPORT_CUES,
-    CrisisCategory,
-    Rule,
-    rx,
-)
+from lumen.chat.triage.emergency import EMERGENCY_RULES
+from lumen.chat.triage.poisoning import POISONING_RULES
+from lumen.chat.triage.rule import FIRST_PERSON, PERSON, CrisisCategory, Rule, rx
+from lumen.chat.triage.self_harm import SELF_HARM_RULES
+from lumen.chat.triage.support_cues import SUPPORT_CUES
+
+RULES: tuple[Rule, ...] = (*SELF_HARM_RULES, *POISONING_RULES, *EMERGENCY_RULES)
 
 _PRECEDENCE: tuple[CrisisCategory, ...] = ("self_harm", "poisoning", "emergency")
 
@@ -159,7 +158,7 @@ def match_patterns(message: str) -> CrisisCategory | None:
 
 
 def match_support_cues(message: str) -> CrisisCategory | None:
-    """The category of a support cue in ``message`` (``triage_rules.SUPPORT_CUES``), or None.
+    """The category of a support cue in ``message`` (``support_cues.SUPPORT_CUES``), or None.
 
     A cue is a question about a serious topic ("how many sleeping pills would be an overdose?")
     or distress without a stated crisis ("I feel hopeless"), in any tense; negated and reported

@@ -1,7 +1,7 @@
 """Safety triage: decide, before retrieval, how a message is answered, in two tiers.
 
 - ``escalate``: a crisis is happening now to a real person. The crisis card (988, Poison
-  Control, 911) replaces the medical answer. Only the curated patterns (``triage_patterns``)
+  Control, 911) replaces the medical answer. Only the curated patterns (``patterns``)
   decide this: explicit first-person or witnessed statements, negation-, tense- and
   person-aware, high precision; they name the category.
 - ``support``: a weaker signal. The normal cited answer, plus a calm support note
@@ -9,15 +9,15 @@
   1. the curated patterns' wording in a sentence that does not happen now: historical
      ("I tried to kill myself when I was 19"), hypothetical or generic ("what should I do if
      someone is having a seizure?"), or an impersonal question;
-  2. support cues (``triage_rules.SUPPORT_CUES``): a question about a serious topic (suicide,
+  2. support cues (``support_cues``): a question about a serious topic (suicide,
      overdose, poisoning, first aid for an emergency) or distress words ("hopeless");
   3. nearest example phrasings by embedding (all-MiniLM-L6-v2): the message's current
      sentences are compared with the crisis phrasings and with the ordinary phrasings shipped
-     in ``triage_examples.jsonl``; the signal fires when the nearest crisis phrasings are close
-     (``MIN_SIMILARITY``) *and* closer than the nearest ordinary ones by ``MIN_MARGIN``. It
-     catches indirect wording no pattern lists ("I keep imagining my own funeral") but also
-     matches topics (a relative's vision loss resembles "he suddenly can't see"), which is why
-     it never decides the card.
+     in ``examples.jsonl`` (``neighbours``); the signal fires when the nearest crisis phrasings
+     are close (``MIN_SIMILARITY``) *and* closer than the nearest ordinary ones by
+     ``MIN_MARGIN``. It catches indirect wording no pattern lists ("I keep imagining my own
+     funeral") but also matches topics (a relative's vision loss resembles "he suddenly can't
+     see"), which is why it never decides the card.
 - ``none``: the answer alone.
 
 Nothing here logs or stores message text.
@@ -25,43 +25,30 @@ Nothing here logs or stores message text.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import numpy.typing as npt
 
-from lumen.chat.triage_patterns import match_support_cues, past_or_generic, scan_patterns
-from lumen.chat.triage_rules import CrisisCategory
+from lumen.chat.triage.neighbours import (
+    MIN_MARGIN,
+    MIN_SIMILARITY,
+    ExampleLabel,
+    NeighbourScores,
+    TriageExample,
+    load_examples,
+    neighbour_scores,
+    sentence_units,
+)
+from lumen.chat.triage.patterns import match_support_cues, scan_patterns
+from lumen.chat.triage.rule import CrisisCategory
 from lumen.knowledge.embeddings import Embedder
 
-ExampleLabel = Literal["self_harm", "poisoning", "emergency", "none"]
 TriageAction = Literal["escalate", "support", "none"]
 # pattern: a crisis stated now (the card); pattern_not_now: the same wording, past or generic;
 # support_cue: a serious-topic question or distress words; embedding: nearest example phrasings.
 Detector = Literal["pattern", "pattern_not_now", "support_cue", "embedding"]
-CATEGORIES: tuple[CrisisCategory, ...] = ("self_harm", "poisoning", "emergency")
-EXAMPLES_PATH = Path(__file__).with_name("triage_examples.jsonl")
-
-# kNN margin rule, calibrated by `python -m bench.triage_eval --calibrate`: 5-fold
-# cross-validation over triage_examples.jsonl only (never the evaluation set); each held-out
-# example is scored against the other four folds. The embedding detector is judged alone (the
-# patterns were written with these examples in view). Chosen: the grid point with the highest
-# held-out crisis recall (0.66) whose false-positive rate on the held-out ordinary examples,
-# mostly hard contrasts, stays within 3 % (2.5 %); ties go to the larger margin.
-NEIGHBOURS = 3  # scores are the mean cosine of the 3 nearest examples of a kind
-MIN_SIMILARITY = 0.35
-MIN_MARGIN = 0.10
-
-# Long messages can bury the crisis in one sentence; each sentence is scored too (one batched
-# encode). Fragments shorter than this many characters carry too little to embed reliably.
-_MIN_SENTENCE_CHARS = 12
-_MAX_SENTENCES = 12
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
 @dataclass(frozen=True)
@@ -79,89 +66,6 @@ class TriageResult:
     category: CrisisCategory | None
     detector: Detector | None
     score: float
-
-
-@dataclass(frozen=True)
-class TriageExample:
-    """One shipped example phrasing: a crisis message or an ordinary contrast question."""
-
-    text: str
-    label: ExampleLabel
-
-
-@dataclass(frozen=True)
-class NeighbourScores:
-    """kNN scores of one query: nearest crisis examples against nearest ordinary examples."""
-
-    crisis: float
-    contrast: float
-    category: CrisisCategory
-
-    @property
-    def margin(self) -> float:
-        """How much closer the query is to crisis phrasings than to ordinary ones."""
-        return self.crisis - self.contrast
-
-
-def load_examples(path: Path = EXAMPLES_PATH) -> list[TriageExample]:
-    """Read example phrasings (JSON lines with ``text`` and ``label``).
-
-    Raises ValueError on an unknown label.
-    """
-    examples = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        if row["label"] not in (*CATEGORIES, "none"):
-            raise ValueError(f"unknown triage example label {row['label']!r} in {path}")
-        examples.append(TriageExample(text=row["text"], label=row["label"]))
-    return examples
-
-
-def _top_mean(values: npt.NDArray[np.float32], k: int) -> float:
-    if values.size == 0:
-        return -1.0
-    k = min(k, values.size)
-    return float(np.partition(values, values.size - k)[-k:].mean())
-
-
-def neighbour_scores(
-    similarities: npt.NDArray[np.float32], labels: Sequence[ExampleLabel], k: int = NEIGHBOURS
-) -> NeighbourScores:
-    """kNN scores from one query's cosine similarities to every example (shape ``(n,)``).
-
-    The crisis score pools the three crisis categories; the category is the one whose own
-    nearest examples are closest.
-    """
-    label_array = np.asarray(labels)
-    per_category = {c: _top_mean(similarities[label_array == c], k) for c in CATEGORIES}
-    return NeighbourScores(
-        crisis=_top_mean(similarities[label_array != "none"], k),
-        contrast=_top_mean(similarities[label_array == "none"], k),
-        category=max(per_category, key=lambda c: per_category[c]),
-    )
-
-
-def sentence_units(message: str) -> list[str]:
-    """The texts the embedding detector scores: the message's current part, plus its
-    sentences if several.
-
-    Sentences that do not happen now are left out: historical ones ("My grandmother fell last
-    month") and generic scenarios ("What should I do if someone is having a seizure?"). The
-    embedding cannot tell them from the same event happening now; the patterns route them to
-    the support note through ``pattern_not_now`` instead. May be empty.
-    """
-    sentences = [s.strip() for s in _SENTENCE_SPLIT.split(message.strip()) if s.strip()]
-    current = [s for s in sentences if not past_or_generic(s)]
-    if not current:
-        return []
-    whole = message.strip() if len(current) == len(sentences) else " ".join(current)
-    units = [whole]
-    long_enough = [s for s in current if len(s) >= _MIN_SENTENCE_CHARS]
-    if len(long_enough) > 1:
-        units += long_enough[:_MAX_SENTENCES]
-    return [u for u in units if not past_or_generic(u)]
 
 
 class Triage:
