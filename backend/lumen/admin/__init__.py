@@ -1,1 +1,1 @@
-"""Administration routes: users and break glass."""
+"""Administration: users, invitations and break glass."""

@@ -1,0 +1,1 @@
+"""A user's own account: data export and deletion, personal API tokens."""
