@@ -1,1 +1,2 @@
-"""Accounts, sessions, 2FA, API tokens and roles (DESIGN.md, "Accounts, roles and audit")."""
+"""Sign-in, sessions, 2FA, organisation sign-in and roles (DESIGN.md, "Accounts, roles and
+audit")."""

@@ -1,8 +1,9 @@
-"""Tables of the auth domain: users, recovery codes, API tokens, break-glass grants.
+"""Tables of the auth domain: users and their recovery codes.
 
 Secrets are never stored as given: passwords as argon2id hashes, TOTP secrets sealed with the
-message key ring (AES-256-GCM), recovery codes, API tokens and invitation tokens as SHA-256
-(their entropy is >= 112 bits, NIST SP 800-63B section 5.1.2.2 / 5.1.1.2 for look-up secrets).
+message key ring (AES-256-GCM), recovery codes and invitation tokens as SHA-256 (their entropy
+is >= 112 bits, NIST SP 800-63B section 5.1.2.2 / 5.1.1.2 for look-up secrets). API tokens are
+the account domain's (``lumen.account.models``), break-glass grants the admin domain's.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, LargeBinary
+from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from lumen.db import utcnow
@@ -51,39 +52,3 @@ class RecoveryCode(SQLModel, table=True):
     user_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     code_hash: str = Field(max_length=64)
     used_at: datetime | None = None
-
-
-class ApiToken(SQLModel, table=True):
-    """A personal API token of a pharma user: hashed, scoped, expiring, revocable."""
-
-    __tablename__ = "api_tokens"
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    user_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
-    name: str = Field(max_length=80)
-    prefix: str = Field(max_length=16)  # shown to tell tokens apart; not enough to use one
-    token_hash: str = Field(max_length=64, unique=True, index=True)
-    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON))
-    created_at: datetime = Field(default_factory=utcnow)
-    expires_at: datetime
-    last_used_at: datetime | None = None
-    revoked_at: datetime | None = None
-
-
-class BreakGlassGrant(SQLModel, table=True):
-    """An administrator's time-limited access to one conversation, with a stated reason.
-
-    The reason is sealed (an admin may write patient details into it); the audit log holds only
-    the grant and conversation ids. The patient sees every grant on their account page.
-    """
-
-    __tablename__ = "break_glass_grants"
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    admin_id: uuid.UUID = Field(index=True)
-    owner_id: str = Field(index=True, max_length=64)  # the conversation owner's user id
-    conversation_id: uuid.UUID = Field(index=True)
-    reason_ciphertext: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    reason_key_id: str = Field(max_length=32)
-    created_at: datetime = Field(default_factory=utcnow)
-    expires_at: datetime

@@ -1,4 +1,4 @@
-"""Queries of the auth tables."""
+"""Queries of the auth tables: accounts and their recovery codes."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from lumen.auth.models import ApiToken, RecoveryCode, User
+from lumen.auth.models import RecoveryCode, User
 from lumen.problems import Conflict
 
 
 class UserRepository:
-    """Typed queries over users and their second-factor and token rows."""
+    """Typed queries over users and their recovery codes."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -96,22 +96,6 @@ class UserRepository:
         return (
             await self.session.exec(select(RecoveryCode).where(RecoveryCode.user_id == user_id))
         ).all()
-
-    async def tokens_of(self, user_id: uuid.UUID) -> Sequence[ApiToken]:
-        """The user's API tokens, newest first."""
-        return (
-            await self.session.exec(
-                select(ApiToken)
-                .where(ApiToken.user_id == user_id)
-                .order_by(col(ApiToken.created_at).desc())
-            )
-        ).all()
-
-    async def token_by_hash(self, token_hash: str) -> ApiToken | None:
-        """The API token with this hash, whatever its state."""
-        return (
-            await self.session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash))
-        ).first()
 
 
 def _is_uuid(value: str) -> bool:

@@ -1,15 +1,16 @@
-"""Request and response shapes of the auth, account and admin-user routes."""
+"""Request and response shapes of the auth routes."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from lumen.auth.models import ApiToken, User
+from lumen.auth.models import User
 from lumen.auth.roles import MFA_REQUIRED, Role
+from lumen.auth.sessions import SessionRecord
 
 SessionState = Literal["signed_in", "mfa_required", "mfa_enrollment_required"]
 
@@ -54,6 +55,17 @@ class AuthState(BaseModel):
     csrf_token: str
     idle_timeout_s: int
     expires_at: datetime
+
+    @classmethod
+    def of(cls, record: SessionRecord, user: User, idle_timeout_s: int) -> AuthState:
+        """From a session record and its user."""
+        return cls(
+            status=record.state,
+            user=UserOut.of(user),
+            csrf_token=record.csrf_token,
+            idle_timeout_s=idle_timeout_s,
+            expires_at=datetime.fromtimestamp(record.expires_at, UTC),
+        )
 
 
 class CsrfOut(BaseModel):
@@ -144,138 +156,3 @@ class SessionList(BaseModel):
     """The user's live sessions, newest first."""
 
     items: list[SessionOut]
-
-
-class TokenCreate(BaseModel):
-    """A new API token's name, scopes and lifetime."""
-
-    name: str = Field(min_length=1, max_length=80)
-    scopes: list[Literal["search", "drugs"]] = Field(min_length=1)
-    expires_in_days: int = Field(default=90, ge=1, le=365)
-
-
-class TokenOut(BaseModel):
-    """An API token without its secret."""
-
-    id: uuid.UUID
-    name: str
-    prefix: str
-    scopes: list[str]
-    created_at: datetime
-    expires_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
-
-    @classmethod
-    def of(cls, row: ApiToken) -> TokenOut:
-        """From the table row."""
-        return cls.model_validate(row, from_attributes=True)
-
-
-class TokenList(BaseModel):
-    """The user's tokens, newest first."""
-
-    items: list[TokenOut]
-
-
-class TokenCreated(BaseModel):
-    """The new token (shown once) and its record."""
-
-    token: str
-    item: TokenOut
-
-
-class AccountDeleteIn(BaseModel):
-    """Re-authentication for deletion: the password, or ``DELETE`` for SSO accounts."""
-
-    password: str | None = Field(default=None, max_length=1024)
-    confirm: str | None = Field(default=None, max_length=16)
-
-
-class AccessEventOut(BaseModel):
-    """A break-glass access by an administrator to one of the user's conversations."""
-
-    id: uuid.UUID
-    conversation_id: uuid.UUID
-    reason: str
-    created_at: datetime
-    expires_at: datetime
-
-
-class AccessEventList(BaseModel):
-    """Break-glass accesses, newest first."""
-
-    items: list[AccessEventOut]
-
-
-class AdminUserOut(BaseModel):
-    """A user as the admin users page lists them."""
-
-    id: uuid.UUID
-    email: str
-    role: Role
-    status: str
-    totp_enabled: bool
-    sso: bool
-    created_at: datetime
-    last_sign_in_at: datetime | None
-
-    @classmethod
-    def of(cls, user: User) -> AdminUserOut:
-        """From the table row."""
-        return cls(
-            id=user.id,
-            email=user.email,
-            role=Role(user.role),
-            status=user.status,
-            totp_enabled=user.totp_enabled,
-            sso=user.oidc_subject is not None,
-            created_at=user.created_at,
-            last_sign_in_at=user.last_sign_in_at,
-        )
-
-
-class AdminUserList(BaseModel):
-    """A page of users and the total."""
-
-    items: list[AdminUserOut]
-    total: int
-
-
-class InviteIn(BaseModel):
-    """Whom to invite, with which role."""
-
-    email: str = Field(max_length=254)
-    role: Role
-
-
-class InviteOut(BaseModel):
-    """The invited user and the link to hand them (valid until ``expires_at``)."""
-
-    user: AdminUserOut
-    invitation_path: str
-    expires_at: datetime
-
-
-class UserUpdate(BaseModel):
-    """A role change and/or disabling or re-enabling."""
-
-    role: Role | None = None
-    disabled: bool | None = None
-
-
-class BreakGlassIn(BaseModel):
-    """The conversation to open and why."""
-
-    conversation_id: uuid.UUID
-    reason: str = Field(max_length=1000)
-
-
-class BreakGlassOut(BaseModel):
-    """A break-glass grant."""
-
-    id: uuid.UUID
-    conversation_id: uuid.UUID
-    reason: str
-    created_at: datetime
-    expires_at: datetime

@@ -1,15 +1,15 @@
-"""Sign-in, registration, 2FA, password changes and sessions: the auth domain's logic.
+"""Registration, sign-in (password, invitation), password changes and sessions: the auth
+domain's logic. The second factor is in ``two_factor``, organisation sign-in in ``oidc``.
 
-Every outcome that matters to an auditor is written to the audit log here, with ids and
-machine codes only (no e-mail addresses, no secrets). CPU-heavy checks (argon2id, zxcvbn) run
-off the event loop.
+Every change that matters to an auditor is recorded in the transaction that makes it, with
+ids and machine codes only (no e-mail addresses, no secrets); refused attempts, which change
+nothing, are recorded on their own. CPU-heavy checks (argon2id, zxcvbn) run off the event loop.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 import uuid
 from dataclasses import dataclass
 
@@ -17,9 +17,9 @@ import anyio
 from limits.aio.storage import Storage
 
 from lumen.audit.actions import AuditAction
-from lumen.audit.service import AuditLog
-from lumen.auth import passwords, totp
-from lumen.auth.models import RecoveryCode, User
+from lumen.audit.service import AuditEvent, AuditLog
+from lumen.auth import passwords
+from lumen.auth.models import User
 from lumen.auth.principal import ClientInfo, audit_event
 from lumen.auth.repository import UserRepository
 from lumen.auth.roles import MFA_REQUIRED, Role
@@ -33,14 +33,12 @@ from lumen.auth.throttle import (
     ip_key,
 )
 from lumen.db import Database, utcnow
-from lumen.problems import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from lumen.security.encryption import KeyRing, Sealed
+from lumen.problems import InvalidInput, NotFound, Unauthorized
 
 SIGNED_IN = "signed_in"
 MFA_PENDING = "mfa_required"
 MFA_ENROLLMENT = "mfa_enrollment_required"
 BAD_CREDENTIALS = "The e-mail address or password is incorrect."
-BAD_CODE = "That code is not valid. Codes change every 30 seconds and work once."
 # Deliberately loose (RFC 5321 addresses are too varied for a regex); the address is only an
 # identifier here, nothing is mailed to it.
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
@@ -68,24 +66,52 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+async def signed_in_user(repo: UserRepository, user_id: uuid.UUID | str) -> User:
+    """The user of a live session or token. ``Unauthorized`` when the account is gone."""
+    user = await repo.by_id(user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(user_id))
+    if user is None:
+        raise Unauthorized("This account no longer exists.")
+    return user
+
+
+def user_event(
+    action: AuditAction,
+    user: User | None,
+    client: ClientInfo,
+    *,
+    outcome: str = "success",
+    reason: str | None = None,
+    object_id: str | None = None,
+) -> AuditEvent:
+    """The audit entry of ``action`` by ``user`` (``None``: no such account) on the account
+    ``object_id``, if one is named."""
+    return audit_event(
+        action,
+        str(user.id) if user else None,
+        user.role if user else None,
+        client,
+        "user" if object_id else None,
+        object_id,
+        outcome=outcome,
+        reason=reason,
+    )  # fmt: skip
+
+
 class AuthService:
     """Accounts and sessions over the database, the session store and the throttles."""
 
     def __init__(
         self,
         db: Database,
-        keys: KeyRing,
         sessions: Sessions,
         storage: Storage,
         audit: AuditLog,
         register_rate_limit: str,
     ) -> None:
         self._db = db
-        self._keys = keys
         self.sessions = sessions
         self._audit = audit
         self._login_throttle = FailureThrottle(storage, "login")
-        self._mfa_throttle = FailureThrottle(storage, "mfa")
         self._register_limit = RateLimit(storage, "register", register_rate_limit)
 
     # --- registration and sign-in ----------------------------------------------------------
@@ -109,9 +135,11 @@ class AuthService:
                 last_sign_in_at=utcnow(),
             )
             await UserRepository(session).add_new(user)
+            await self._audit.append(
+                session, user_event(AuditAction.REGISTER, user, client, object_id=str(user.id))
+            )
             await session.commit()
-        await self._record(AuditAction.REGISTER, user, client, object_id=str(user.id))
-        return await self._start_session(user, client)
+        return await self.start_session(user, client)
 
     async def login(self, email: str, password: str, client: ClientInfo) -> SignIn:
         """Check e-mail and password and start a session (its ``state`` says whether a TOTP
@@ -132,15 +160,27 @@ class AuthService:
             if not ok:
                 locked = await self._login_throttle.failure(keys)
                 reason = "bad_credentials" if usable or user is None else f"user_{user.status}"
-                await self._record(
-                    AuditAction.SIGN_IN, user, client, outcome="failure", reason=reason,
-                    object_id=str(user.id) if user else None,
-                )  # fmt: skip
-                if locked:
-                    await self._record(
-                        AuditAction.LOCKOUT, user, client, reason="failed_sign_ins",
-                        object_id=str(user.id) if user else None,
+                object_id = str(user.id) if user else None
+                await self._audit.record(
+                    user_event(
+                        AuditAction.SIGN_IN,
+                        user,
+                        client,
+                        outcome="failure",
+                        reason=reason,
+                        object_id=object_id,
                     )  # fmt: skip
+                )
+                if locked:
+                    await self._audit.record(
+                        user_event(
+                            AuditAction.LOCKOUT,
+                            user,
+                            client,
+                            reason="failed_sign_ins",
+                            object_id=object_id,
+                        )  # fmt: skip
+                    )
                 raise Unauthorized(BAD_CREDENTIALS)
             assert user is not None
             await self._login_throttle.success(account_key(email))
@@ -150,54 +190,11 @@ class AuthService:
                 )
             user.last_sign_in_at = utcnow()
             session.add(user)
-            await session.commit()
-        await self._record(AuditAction.SIGN_IN, user, client, object_id=str(user.id))
-        return await self._start_session(user, client)
-
-    async def sign_in_external(
-        self, issuer: str, subject: str, email: str, role: Role, mfa_done: bool, client: ClientInfo
-    ) -> SignIn:
-        """Sign in a person an OIDC provider vouched for, creating the account on first visit.
-
-        The provider is the source of truth for the role: a changed claim changes the role
-        (audited). ``mfa_done``: the provider asserted multi-factor authentication (``amr``),
-        so no TOTP is asked. Raises ``Conflict`` when a password account already uses the
-        address (linking it would let the provider take over that account).
-        """
-        email = normalise_email(email)
-        async with self._db.async_session() as session:
-            repo = UserRepository(session)
-            user = await repo.by_oidc(issuer, subject)
-            if user is None:
-                if await repo.by_email(email) is not None:
-                    raise Conflict(
-                        "An account with this e-mail address signs in with a password.",
-                        field="email",
-                    )
-                user = User(email=email, role=role, oidc_issuer=issuer, oidc_subject=subject)
-                created = True
-            else:
-                created = False
-                if user.status != "active":
-                    await self._record(
-                        AuditAction.SIGN_IN_OIDC, user, client, outcome="failure",
-                        reason=f"user_{user.status}", object_id=str(user.id),
-                    )  # fmt: skip
-                    raise Unauthorized("This account is disabled.")
-            previous_role = user.role
-            user.role = role
-            user.last_sign_in_at = utcnow()
-            session.add(user)
-            await session.commit()
-        if created:
-            await self._record(AuditAction.REGISTER, user, client, object_id=str(user.id))
-        elif previous_role != role:
-            await self._record(
-                AuditAction.ROLE_CHANGE, user, client, object_id=str(user.id), reason="oidc_claim"
+            await self._audit.append(
+                session, user_event(AuditAction.SIGN_IN, user, client, object_id=str(user.id))
             )
-            await self.sessions.end_all(str(user.id))
-        await self._record(AuditAction.SIGN_IN_OIDC, user, client, object_id=str(user.id))
-        return await self._start_session(user, client, mfa_done=mfa_done)
+            await session.commit()
+        return await self.start_session(user, client)
 
     async def accept_invitation(self, token: str, password: str, client: ClientInfo) -> SignIn:
         """Set the password of an invited account and sign it in. ``NotFound`` for an
@@ -213,13 +210,16 @@ class AuthService:
             user.status = "active"
             user.invitation_token_hash = user.invitation_expires_at = None
             session.add(user)
+            await self._audit.append(
+                session,
+                user_event(AuditAction.INVITATION_ACCEPT, user, client, object_id=str(user.id)),
+            )
             await session.commit()
-        await self._record(AuditAction.INVITATION_ACCEPT, user, client, object_id=str(user.id))
-        return await self._start_session(user, client)
+        return await self.start_session(user, client)
 
-    async def _start_session(
-        self, user: User, client: ClientInfo, mfa_done: bool = False
-    ) -> SignIn:
+    async def start_session(self, user: User, client: ClientInfo, mfa_done: bool = False) -> SignIn:
+        """A new session for ``user``, waiting for the TOTP challenge or enrollment the
+        account needs; ``mfa_done``: an organisation's provider did the second factor."""
         if mfa_done:
             state = SIGNED_IN
         elif user.totp_enabled:
@@ -233,155 +233,6 @@ class AuthService:
         )
         return SignIn(session_id, record, user)
 
-    # --- second factor ---------------------------------------------------------------------
-
-    async def challenge(
-        self,
-        session_id: str,
-        record: SessionRecord,
-        client: ClientInfo,
-        code: str | None = None,
-        recovery_code: str | None = None,
-    ) -> SignIn:
-        """Complete a pending sign-in with a TOTP code or a recovery code; rotates the session.
-
-        Raises ``Conflict`` when no challenge is pending, ``Unauthorized`` for a wrong, used or
-        replayed code, ``TooManyRequests`` after repeated failures.
-        """
-        if record.state != MFA_PENDING:
-            raise Conflict("No two-factor challenge is pending for this session.")
-        throttle_key = f"user:{record.user_id}"
-        await self._mfa_throttle.check(throttle_key)
-        async with self._db.async_session() as session:
-            repo = UserRepository(session)
-            user = await self._user(repo, record)
-            ok = False
-            if code:
-                ok = self._accept_totp(user, code)
-            elif recovery_code:
-                wanted = totp.recovery_code_hash(recovery_code)
-                for row in await repo.unused_recovery_codes(user.id):
-                    if secrets.compare_digest(row.code_hash, wanted):
-                        row.used_at = utcnow()
-                        session.add(row)
-                        ok = True
-            if ok:
-                session.add(user)
-                await session.commit()
-        action = (
-            AuditAction.MFA_RECOVERY_USE
-            if recovery_code and not code
-            else AuditAction.MFA_CHALLENGE
-        )
-        if not ok:
-            await self._mfa_throttle.failure({throttle_key: ACCOUNT_POLICY})
-            await self._record(action, user, client, outcome="failure", reason="bad_code")
-            raise Unauthorized(BAD_CODE)
-        await self._mfa_throttle.success(throttle_key)
-        await self._record(action, user, client, object_id=str(user.id))
-        session_id, record = await self.sessions.rotate(session_id, record, state=SIGNED_IN)
-        return SignIn(session_id, record, user)
-
-    async def setup_totp(self, record: SessionRecord) -> tuple[str, str]:
-        """A new pending TOTP secret and its ``otpauth://`` URI. ``Conflict`` if 2FA is on."""
-        async with self._db.async_session() as session:
-            user = await self._user(UserRepository(session), record)
-            if user.totp_enabled:
-                raise Conflict("Two-factor authentication is already on.")
-            secret = totp.new_secret()
-            sealed = self._keys.seal(secret, _totp_aad(user.id))
-            user.totp_secret_ciphertext, user.totp_key_id = sealed.ciphertext, sealed.key_id
-            session.add(user)
-            await session.commit()
-        return secret, totp.provisioning_uri(secret, user.email)
-
-    async def verify_totp(
-        self, session_id: str, record: SessionRecord, code: str, client: ClientInfo
-    ) -> tuple[list[str], SignIn]:
-        """Confirm enrollment with a first code: 2FA on, ten recovery codes (returned once),
-        and a rotated, fully signed-in session. ``InvalidInput`` (field ``code``) when wrong."""
-        throttle_key = f"user:{record.user_id}"
-        await self._mfa_throttle.check(throttle_key)
-        async with self._db.async_session() as session:
-            repo = UserRepository(session)
-            user = await self._user(repo, record)
-            if user.totp_enabled:
-                raise Conflict("Two-factor authentication is already on.")
-            if user.totp_secret_ciphertext is None:
-                raise Conflict("Start the set-up first: no secret is pending.")
-            if not self._accept_totp(user, code):
-                await self._mfa_throttle.failure({throttle_key: ACCOUNT_POLICY})
-                raise InvalidInput(BAD_CODE, field="code")
-            user.totp_enabled = True
-            codes = await self._replace_recovery_codes(repo, user.id)
-            session.add(user)
-            await session.commit()
-        await self._mfa_throttle.success(throttle_key)
-        await self._record(AuditAction.MFA_ENROLL, user, client, object_id=str(user.id))
-        session_id, record = await self.sessions.rotate(session_id, record, state=SIGNED_IN)
-        return codes, SignIn(session_id, record, user)
-
-    async def disable_totp(
-        self, record: SessionRecord, password: str, code: str, client: ClientInfo
-    ) -> None:
-        """Turn 2FA off after re-checking password and a code. ``Forbidden`` for roles that
-        require it; ``InvalidInput`` (``field`` password or code) when either is wrong."""
-        if Role(record.role) in MFA_REQUIRED:
-            raise Forbidden(
-                f"Two-factor authentication is required for the {record.role} role.",
-                code="mfa_required_for_role",
-            )
-        async with self._db.async_session() as session:
-            repo = UserRepository(session)
-            user = await self._user(repo, record)
-            await self._reauthenticate(user, password)
-            if not user.totp_enabled or not self._accept_totp(user, code):
-                raise InvalidInput(BAD_CODE, field="code")
-            user.totp_enabled = False
-            user.totp_secret_ciphertext = user.totp_key_id = user.totp_last_step = None
-            for row in await repo.recovery_codes(user.id):
-                await session.delete(row)
-            session.add(user)
-            await session.commit()
-        await self._record(AuditAction.MFA_DISABLE, user, client, object_id=str(user.id))
-
-    async def regenerate_recovery_codes(
-        self, record: SessionRecord, code: str, client: ClientInfo
-    ) -> list[str]:
-        """Ten new recovery codes (the old ones stop working) after a current TOTP code."""
-        async with self._db.async_session() as session:
-            repo = UserRepository(session)
-            user = await self._user(repo, record)
-            if not user.totp_enabled or not self._accept_totp(user, code):
-                raise InvalidInput(BAD_CODE, field="code")
-            codes = await self._replace_recovery_codes(repo, user.id)
-            session.add(user)
-            await session.commit()
-        await self._record(
-            AuditAction.MFA_RECOVERY_REGENERATE, user, client, object_id=str(user.id)
-        )
-        return codes
-
-    def _accept_totp(self, user: User, code: str) -> bool:
-        if user.totp_secret_ciphertext is None or user.totp_key_id is None:
-            return False
-        secret = self._keys.open(
-            Sealed(user.totp_key_id, user.totp_secret_ciphertext), _totp_aad(user.id)
-        )
-        step = totp.matching_step(secret, code, user.totp_last_step)
-        if step is None:
-            return False
-        user.totp_last_step = step
-        return True
-
-    async def _replace_recovery_codes(self, repo: UserRepository, user_id: uuid.UUID) -> list[str]:
-        for row in await repo.recovery_codes(user_id):
-            await repo.session.delete(row)
-        codes = totp.new_recovery_codes()
-        for code in codes:
-            repo.session.add(RecoveryCode(user_id=user_id, code_hash=totp.recovery_code_hash(code)))
-        return codes
-
     # --- password and sessions ---------------------------------------------------------------
 
     async def change_password(
@@ -391,47 +242,61 @@ class AuthService:
         this one gets a new id. ``InvalidInput`` (field ``current_password``) for a wrong
         current password, ``WeakPassword`` for a new one that fails the policy."""
         async with self._db.async_session() as session:
-            user = await self._user(UserRepository(session), record)
+            user = await signed_in_user(UserRepository(session), record.user_id)
             if user.password_hash is None:
                 raise InvalidInput("This account signs in through your organisation.")
-            await self._reauthenticate(user, current, "current_password")
+            await self.reauthenticate(user, current, "current_password")
             await anyio.to_thread.run_sync(
                 passwords.check_password_policy, new, user.email, "new_password"
             )
             user.password_hash = await anyio.to_thread.run_sync(passwords.hash_password, new)
             user.password_changed_at = utcnow()
             session.add(user)
+            await self._audit.append(
+                session,
+                user_event(AuditAction.PASSWORD_CHANGE, user, client, object_id=str(user.id)),
+            )
             await session.commit()
         await self.sessions.end_all(record.user_id, keep_session_id=session_id)
-        await self._record(AuditAction.PASSWORD_CHANGE, user, client, object_id=str(user.id))
         session_id, record = await self.sessions.rotate(session_id, record)
         return SignIn(session_id, record, user)
+
+    # Ending sessions changes the session store, not the database: there is no transaction to
+    # share, so these entries are recorded once the sessions are gone.
 
     async def logout(self, session_id: str, record: SessionRecord, client: ClientInfo) -> None:
         """End this session."""
         await self.sessions.end(session_id, record.user_id)
-        await self._record_for(record, AuditAction.SESSION_END, client, reason="sign_out")
+        await self._audit.record(
+            audit_event(
+                AuditAction.SESSION_END, record.user_id, record.role, client, reason="sign_out"
+            )
+        )
 
     async def logout_all(self, record: SessionRecord, client: ClientInfo) -> int:
         """End every session of the user, this one included; how many ended."""
         ended = await self.sessions.end_all(record.user_id)
-        await self._record_for(record, AuditAction.SESSIONS_END_ALL, client)
+        await self._audit.record(
+            audit_event(AuditAction.SESSIONS_END_ALL, record.user_id, record.role, client)
+        )
         return ended
 
     async def end_session(self, record: SessionRecord, handle: str, client: ClientInfo) -> None:
         """End one of the user's sessions by its public handle. ``NotFound`` if none."""
         if not await self.sessions.end_by_handle(record.user_id, handle):
             raise NotFound(f"No session {handle}.")
-        await self._record_for(
-            record, AuditAction.SESSION_END, client, object_type="session", object_id=handle
+        await self._audit.record(
+            audit_event(
+                AuditAction.SESSION_END, record.user_id, record.role, client, "session", handle
+            )
         )
 
     async def user_of(self, record: SessionRecord) -> User:
         """The user a session belongs to."""
         async with self._db.async_session() as session:
-            return await self._user(UserRepository(session), record)
+            return await signed_in_user(UserRepository(session), record.user_id)
 
-    async def _reauthenticate(self, user: User, password: str, field: str = "password") -> None:
+    async def reauthenticate(self, user: User, password: str, field: str = "password") -> None:
         """Check the password of a signed-in user (a wrong one is a 422 on ``field``, not a
         401: the session is fine) under the sign-in throttle."""
         throttle_key = account_key(user.email)
@@ -440,52 +305,3 @@ class AuthService:
         if not ok:
             await self._login_throttle.failure({throttle_key: ACCOUNT_POLICY})
             raise InvalidInput("The password is not right.", field=field)
-
-    async def _user(self, repo: UserRepository, record: SessionRecord) -> User:
-        user = await repo.by_id(uuid.UUID(record.user_id))
-        if user is None:
-            raise Unauthorized("This account no longer exists.")
-        return user
-
-    async def _record(
-        self,
-        action: AuditAction,
-        user: User | None,
-        client: ClientInfo,
-        *,
-        outcome: str = "success",
-        reason: str | None = None,
-        object_id: str | None = None,
-    ) -> None:
-        await self._audit.record(
-            audit_event(
-                action,
-                str(user.id) if user else None,
-                user.role if user else None,
-                client,
-                "user" if object_id else None,
-                object_id,
-                outcome=outcome,
-                reason=reason,
-            )  # fmt: skip
-        )
-
-    async def _record_for(
-        self,
-        record: SessionRecord,
-        action: AuditAction,
-        client: ClientInfo,
-        *,
-        reason: str | None = None,
-        object_type: str | None = None,
-        object_id: str | None = None,
-    ) -> None:
-        await self._audit.record(
-            audit_event(
-                action, record.user_id, record.role, client, object_type, object_id, reason=reason
-            )
-        )
-
-
-def _totp_aad(user_id: uuid.UUID) -> bytes:
-    return b"lumen/totp-secret/" + user_id.bytes

@@ -19,6 +19,8 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from lumen.observability.readiness import Readiness
+
 SESSION_ID_BYTES = 32
 
 
@@ -40,7 +42,10 @@ class SessionRecord:
 
 
 class SessionStore(Protocol):
-    """Records by key (SHA-256 of the session id) with a time to live, indexed by user."""
+    """Records by key (SHA-256 of the session id) with a time to live, indexed by user;
+    ``kind`` names the store in ``/readyz``."""
+
+    kind: str
 
     async def save(self, key: str, record: SessionRecord, ttl_s: int) -> None: ...
     async def load(self, key: str) -> SessionRecord | None: ...
@@ -52,6 +57,8 @@ class SessionStore(Protocol):
 
 class MemorySessionStore:
     """Sessions in this process (lost on restart: everyone signs in again)."""
+
+    kind = "in-process"
 
     def __init__(self) -> None:
         self._records: dict[str, tuple[SessionRecord, float]] = {}
@@ -89,6 +96,8 @@ class MemorySessionStore:
 
 class RedisSessionStore:
     """Sessions in Redis: ``<prefix>:session:<key>`` (JSON, EX ttl) and a per-user set."""
+
+    kind = "redis"
 
     def __init__(self, url: str, prefix: str) -> None:
         self._redis = Redis.from_url(url, decode_responses=True)
@@ -136,6 +145,13 @@ class RedisSessionStore:
 
     async def aclose(self) -> None:
         await self._redis.aclose()
+
+
+def open_session_store(redis_url: str | None, prefix: str) -> SessionStore:
+    """The session store: Redis when a URL is given, else in-process."""
+    if redis_url:
+        return RedisSessionStore(redis_url, prefix)
+    return MemorySessionStore()
 
 
 def session_key(session_id: str) -> str:
@@ -244,6 +260,19 @@ class Sessions:
                 await self.store.delete(key, user_id)
                 return True
         return False
+
+    async def readiness(self) -> Readiness:
+        """Whether the store answers: without it nobody can sign in, so a store that does not
+        answer makes Lumen unready."""
+        up = await self.store.ping()
+        return Readiness(
+            ready=up,
+            report={"sessions": {"store": self.store.kind, "state": "up" if up else "down"}},
+        )
+
+    async def aclose(self) -> None:
+        """Close the store's connections."""
+        await self.store.aclose()
 
     def _ttl(self, record: SessionRecord, now: float) -> int:
         return max(1, int(min(self.idle_timeout_s, record.expires_at - now)) + 1)
