@@ -1,7 +1,9 @@
-"""Signed-in HTTP clients for API tests: real registration, sign-in and TOTP enrollment."""
+"""Signed-in HTTP clients for API tests: real registration, sign-in and TOTP enrollment; and
+the audit rows their requests leave."""
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from dataclasses import dataclass
 
@@ -80,3 +82,9 @@ def staff(base_url: str, runtime, role: str) -> Account:  # type: ignore[no-unty
     account.client = client
     account.totp_secret, _codes = enroll_totp(client)
     return account
+
+
+def audit_rows(runtime) -> list[tuple]:  # type: ignore[no-untyped-def, type-arg]
+    """Every row of the audit table of ``runtime``'s SQLite database, as stored."""
+    with sqlite3.connect(runtime.settings.data_dir / "lumen.db") as raw:
+        return raw.execute("SELECT * FROM audit_entries").fetchall()

@@ -43,11 +43,12 @@ def redis_prefix(redis_server: str) -> Iterator[str]:
 
 @dataclass
 class Stack:
-    """An auth service and its parts over one fresh database."""
+    """The auth services and their parts over one fresh database."""
 
     settings: object
     db: object
     auth: object
+    two_factor: object
     sessions: object
     storage: object
     audit: object
@@ -56,10 +57,14 @@ class Stack:
 
 @pytest.fixture(params=["embedded", "production"])
 async def stack(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Stack]:
-    """``AuthService`` as ``make run`` builds it (SQLite, in-process stores), then as
-    production does (PostgreSQL, Redis): the same tests run on both columns."""
+    """``AuthService`` and ``TwoFactorService`` as ``make run`` builds them (SQLite,
+    in-process stores), then as production does (PostgreSQL, Redis): the same tests run on
+    both columns."""
     from lumen.audit.service import AuditLog
-    from lumen.auth.components import build_access
+    from lumen.auth.service import AuthService
+    from lumen.auth.sessions import Sessions, open_session_store
+    from lumen.auth.throttle import open_storage
+    from lumen.auth.two_factor import TwoFactorService
     from lumen.db import Database
     from lumen.migrate import upgrade_to_head
     from lumen.security.encryption import load_key_ring
@@ -79,7 +84,14 @@ async def stack(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     upgrade_to_head(settings.sqlalchemy_url)
     db = Database(settings)
     audit = AuditLog(db)
-    access = build_access(settings, db, load_key_ring(settings), None, audit)  # type: ignore[arg-type]
-    yield Stack(settings, db, access.auth, access.sessions, access.storage, audit, request.param)
-    await access.aclose()
+    sessions = Sessions(
+        open_session_store(redis_url, prefix),
+        settings.session_idle_timeout_s,
+        settings.session_absolute_timeout_s,
+    )
+    storage = open_storage(redis_url, prefix)
+    auth = AuthService(db, sessions, storage, audit, settings.register_rate_limit)
+    two_factor = TwoFactorService(db, load_key_ring(settings), sessions, storage, audit, auth)
+    yield Stack(settings, db, auth, two_factor, sessions, storage, audit, request.param)
+    await sessions.aclose()
     await db.dispose()

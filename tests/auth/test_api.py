@@ -1,11 +1,11 @@
 """Security of the HTTP API end to end (real app, real uvicorn, real SQLite): CSRF, session
-fixation and cookies, IDOR on every object route, roles and 2FA gates, API tokens, break
-glass, data export and deletion, collections per role, and no PHI in logs or the audit log."""
+fixation and cookies, IDOR on every object route, roles and 2FA gates, the audit view,
+collections per role, and no PHI in logs or the audit log. API tokens, export and deletion:
+``tests/account``; invitations, roles and break glass: ``tests/admin``."""
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import uuid
 
 import httpx
@@ -13,21 +13,10 @@ import pyotp
 import pytest
 
 from lumen.knowledge.schemas import REGULATORY, SourceDocument, SourceSection
-from tests.accounts import PASSWORD, browser, register
-from tests.chat.sse_client import stream_answer
+from tests.accounts import PASSWORD, audit_rows, browser, register
+from tests.chat.sse_client import new_conversation, stream_answer
 
 ZERO = "00000000-0000-0000-0000-000000000000"
-
-
-def _conversation(client: httpx.Client) -> str:
-    response = client.post("/api/v1/conversations", json={})
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def _audit_rows(runtime) -> list[tuple]:  # type: ignore[no-untyped-def, type-arg]
-    with sqlite3.connect(runtime.settings.data_dir / "lumen.db") as raw:
-        return raw.execute("SELECT * FROM audit_entries").fetchall()
 
 
 # --- CSRF ------------------------------------------------------------------------------------
@@ -149,7 +138,7 @@ def test_login_lockout_answers_429_with_retry_after(live_server, patient) -> Non
 def test_no_object_route_reveals_another_users_object(
     live_server, patient, pharma, admin, small_runtime
 ) -> None:  # type: ignore[no-untyped-def]
-    mine = _conversation(patient.client)
+    mine = new_conversation(patient.client)
     answer = stream_answer(patient.client, mine, "What is high blood pressure?")
     message_id = answer.first("meta")["message_id"]
     other = register(live_server.url).client
@@ -183,7 +172,7 @@ def test_no_object_route_reveals_another_users_object(
     assert second_admin.client.get(f"/api/v1/admin/break-glass/{grant}").status_code == 404
     assert patient.client.get(f"/api/v1/conversations/{mine}").status_code == 200
     failures = [
-        r for r in _audit_rows(small_runtime) if r[4] == "conversation.read" and r[7] == "failure"
+        r for r in audit_rows(small_runtime) if r[4] == "conversation.read" and r[7] == "failure"
     ]
     assert any(r[6] == mine for r in failures), "IDOR attempts are audited"
     for client in (other, other_pharma_session, second_admin.client):
@@ -248,162 +237,7 @@ def test_a_pending_totp_challenge_grants_nothing(live_server, patient) -> None: 
     client.close()
 
 
-# --- API tokens --------------------------------------------------------------------------------
-
-
-def test_api_tokens_are_scoped_expiring_and_revocable(live_server, pharma, small_runtime) -> None:  # type: ignore[no-untyped-def]
-    created = pharma.client.post(
-        "/api/v1/account/tokens",
-        json={"name": "notebook", "scopes": ["drugs"], "expires_in_days": 7},
-    )
-    assert created.status_code == 201
-    token, item = created.json()["token"], created.json()["item"]
-    assert token.startswith("lmn_") and item["prefix"] in token
-    bearer = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=live_server.url, headers=bearer) as api:
-        assert api.get("/api/v1/drugs", params={"q": "lipitor"}).status_code == 200
-        no_scope = api.get("/api/v1/search", params={"q": "statin"})
-        assert no_scope.status_code == 403 and no_scope.json()["code"] == "scope"
-        assert api.post("/api/v1/conversations", json={}).status_code == 401, "no chat by token"
-        with sqlite3.connect(small_runtime.settings.data_dir / "lumen.db") as raw:
-            stored = [row[0] for row in raw.execute("SELECT token_hash FROM api_tokens")]
-        assert token not in stored, "only the hash is stored"
-        assert pharma.client.delete(f"/api/v1/account/tokens/{item['id']}").status_code == 204
-        assert api.get("/api/v1/drugs", params={"q": "lipitor"}).status_code == 401
-    searching = pharma.client.post(
-        "/api/v1/account/tokens", json={"name": "search", "scopes": ["search"]}
-    ).json()
-    with sqlite3.connect(small_runtime.settings.data_dir / "lumen.db") as raw:
-        raw.execute(
-            "UPDATE api_tokens SET expires_at = '2020-01-01 00:00:00.000000' WHERE id = ?",
-            (searching["item"]["id"].replace("-", ""),),
-        )
-    expired = httpx.get(
-        f"{live_server.url}/api/v1/search",
-        params={"q": "statin"},
-        headers={"Authorization": f"Bearer {searching['token']}"},
-    )
-    assert expired.status_code == 401
-
-
-# --- break glass, export, deletion -------------------------------------------------------------
-
-
-def test_break_glass_is_reasoned_time_limited_audited_and_shown_to_the_patient(
-    patient, admin, small_runtime
-) -> None:  # type: ignore[no-untyped-def]
-    conversation = _conversation(patient.client)
-    stream_answer(patient.client, conversation, "How is asthma treated?")
-    short = admin.client.post(
-        "/api/v1/admin/break-glass", json={"conversation_id": conversation, "reason": "curious"}
-    )
-    assert short.status_code == 422 and short.json()["field"] == "reason"
-    reason = "Safety review of an answer the patient reported, ticket walrus-quokka"
-    grant = admin.client.post(
-        "/api/v1/admin/break-glass", json={"conversation_id": conversation, "reason": reason}
-    ).json()
-    opened = admin.client.get(f"/api/v1/admin/break-glass/{grant['id']}").json()
-    assert opened["conversation"]["messages"][0]["content"] == "How is asthma treated?"
-    events = patient.client.get("/api/v1/account/access-events").json()["items"]
-    assert events[0]["reason"] == reason and events[0]["conversation_id"] == conversation
-    actions = [(r[4], r[6]) for r in _audit_rows(small_runtime)]
-    assert ("break_glass.grant", conversation) in actions
-    assert ("break_glass.read", conversation) in actions
-    rows = " ".join(str(row) for row in _audit_rows(small_runtime))
-    assert "walrus" not in rows, "the reason stays out of the audit log"
-    with sqlite3.connect(small_runtime.settings.data_dir / "lumen.db") as raw:
-        raw.execute(
-            "UPDATE break_glass_grants SET expires_at = '2020-01-01 00:00:00.000000' WHERE id = ?",
-            (grant["id"].replace("-", ""),),
-        )
-    assert admin.client.get(f"/api/v1/admin/break-glass/{grant['id']}").status_code == 410
-
-
-def test_export_then_deletion_removes_content_and_keeps_the_audit_trail(
-    live_server, patient, small_runtime
-) -> None:  # type: ignore[no-untyped-def]
-    conversation = _conversation(patient.client)
-    stream_answer(patient.client, conversation, "What causes migraine headaches?")
-    export = patient.client.get("/api/v1/account/export")
-    assert export.status_code == 200 and "attachment" in export.headers["content-disposition"]
-    data = export.json()
-    assert data["user"]["email"] == patient.email
-    assert data["conversations"][0]["messages"][0]["content"] == "What causes migraine headaches?"
-    wrong = patient.client.request("DELETE", "/api/v1/account", json={"password": "nope-nope-nope"})
-    assert wrong.status_code == 422 and wrong.json()["field"] == "password", "the session is fine"
-    assert (
-        patient.client.request(
-            "DELETE", "/api/v1/account", json={"password": patient.password}
-        ).status_code
-        == 204
-    )
-    with sqlite3.connect(small_runtime.settings.data_dir / "lumen.db") as raw:
-        owner = patient.user_id
-        assert (
-            raw.execute(
-                "SELECT count(*) FROM conversations WHERE owner_id = ?", (owner,)
-            ).fetchone()[0]
-            == 0
-        )
-        assert (
-            raw.execute("SELECT count(*) FROM users WHERE email = ?", (patient.email,)).fetchone()[
-                0
-            ]
-            == 0
-        )
-    trail = [r for r in _audit_rows(small_runtime) if r[2] == patient.user_id]
-    assert {"user.register", "user.data_export", "user.delete"} <= {r[4] for r in trail}
-    again = browser(live_server.url)
-    assert (
-        again.post(
-            "/api/v1/auth/login", json={"email": patient.email, "password": patient.password}
-        ).status_code
-        == 401
-    )
-    again.close()
-
-
-# --- admin -------------------------------------------------------------------------------------
-
-
-def test_invitation_role_change_and_disabling(live_server, admin) -> None:  # type: ignore[no-untyped-def]
-    email = f"invitee-{uuid.uuid4().hex[:8]}@example.org"
-    invited = admin.client.post(
-        "/api/v1/admin/users/invite", json={"email": email, "role": "pharma"}
-    )
-    assert invited.status_code == 201
-    token = invited.json()["invitation_path"].split("token=")[1]
-    newcomer = browser(live_server.url)
-    state = newcomer.post(
-        "/api/v1/auth/invitations/accept", json={"token": token, "password": PASSWORD}
-    )
-    assert (
-        state.json()["status"] == "mfa_enrollment_required"
-        and state.json()["user"]["role"] == "pharma"
-    )
-    reused = newcomer.post(
-        "/api/v1/auth/invitations/accept", json={"token": token, "password": PASSWORD}
-    )
-    assert reused.status_code == 404
-    user_id = state.json()["user"]["id"]
-    assert (
-        admin.client.patch(f"/api/v1/admin/users/{user_id}", json={"role": "patient"}).status_code
-        == 200
-    )
-    assert newcomer.get("/api/v1/auth/me").status_code == 401, "a role change ends their sessions"
-    assert (
-        admin.client.patch(f"/api/v1/admin/users/{user_id}", json={"disabled": True}).json()[
-            "status"
-        ]
-        == "disabled"
-    )
-    login = newcomer.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-    assert login.status_code == 401
-    me = admin.client.get("/api/v1/auth/me").json()["user"]["id"]
-    assert (
-        admin.client.patch(f"/api/v1/admin/users/{me}", json={"role": "patient"}).status_code == 422
-    )
-    newcomer.close()
+# --- audit view ----------------------------------------------------------------------------------
 
 
 def test_the_audit_view_filters_paginates_verifies_exports_and_audits_itself(
@@ -463,7 +297,7 @@ def test_regulatory_documents_reach_pharma_but_never_patients(
     query = "How are GMP batch record deviations classified by quality assurance?"
     found = pharma.client.get("/api/v1/search", params={"q": query, "k": 3}).json()["items"]
     assert found[0]["document_id"] == "sop:qa-017"
-    conversation = _conversation(patient.client)
+    conversation = new_conversation(patient.client)
     answer = stream_answer(patient.client, conversation, query)
     assert all(s["document_id"] != "sop:qa-017" for s in answer.first("meta")["sources"])
     assert patient.client.get("/api/v1/documents/sop:qa-017").status_code == 404
@@ -479,7 +313,7 @@ def test_no_phi_reaches_the_logs_or_the_audit_table(
     patient, small_runtime, caplog: pytest.LogCaptureFixture
 ) -> None:  # type: ignore[no-untyped-def]
     caplog.set_level(logging.DEBUG)
-    conversation = _conversation(patient.client)
+    conversation = new_conversation(patient.client)
     message = (
         f"My name is {PHI[0]}, phone {PHI[1]}, date of birth {PHI[2]}. "
         "I want to end my life tonight."
@@ -488,7 +322,7 @@ def test_no_phi_reaches_the_logs_or_the_audit_table(
     stream_answer(patient.client, conversation, f"{PHI[0]} here again: what helps with insomnia?")
     patient.client.get(f"/api/v1/conversations/{conversation}")
     logged = caplog.text
-    rows = " ".join(str(row) for row in _audit_rows(small_runtime))
+    rows = " ".join(str(row) for row in audit_rows(small_runtime))
     for item in (*PHI, patient.email):
         assert item not in logged, f"{item!r} reached the log"
         assert item not in rows, f"{item!r} reached the audit table"

@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from lumen.app import create_app
-from lumen.auth.components import build_access
+from lumen.auth.oidc import OidcClient
 from tests.auth.oidc_fixtures import OidcProvider
 
 
@@ -26,17 +26,14 @@ async def sso(small_runtime, oidc_provider: OidcProvider) -> AsyncIterator[httpx
             "oidc_client_secret": SecretStr(oidc_provider.client_secret),
         }
     )
-    access = build_access(
-        settings, small_runtime.db, small_runtime.keys, small_runtime.chat, small_runtime.audit
-    )
-    runtime = dataclasses.replace(small_runtime, settings=settings, access=access)
+    oidc = OidcClient(settings, small_runtime.db, small_runtime.audit, small_runtime.auth)
+    runtime = dataclasses.replace(small_runtime, settings=settings, oidc=oidc)
     app = create_app(settings, runtime=runtime)
     app.state.services, app.state.server = runtime.services(), runtime
     app.state.operator_token = "unused"
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
-    await access.aclose()
 
 
 async def _sign_in(client: httpx.AsyncClient, provider: OidcProvider, login: str) -> httpx.Response:

@@ -147,31 +147,35 @@ async def test_registration_is_rate_limited_per_address(stack) -> None:  # type:
 
 async def test_the_totp_challenge_refuses_a_replayed_code(stack) -> None:  # type: ignore[no-untyped-def]
     signed = await _registered(stack)
-    secret, _uri = await stack.auth.setup_totp(signed.record)
+    secret, _uri = await stack.two_factor.setup_totp(signed.record)
     code = pyotp.TOTP(secret).now()
-    _codes, enrolled = await stack.auth.verify_totp(signed.session_id, signed.record, code, CLIENT)
+    _codes, enrolled = await stack.two_factor.verify_totp(
+        signed.session_id, signed.record, code, CLIENT
+    )
     pending = await stack.auth.login("sam@example.org", PASSWORD, CLIENT)
     assert pending.record.state == "mfa_required"
     with pytest.raises(Unauthorized):
-        await stack.auth.challenge(pending.session_id, pending.record, CLIENT, code=code)
+        await stack.two_factor.challenge(pending.session_id, pending.record, CLIENT, code=code)
     assert enrolled.record.state == "signed_in"
 
 
 async def test_a_recovery_code_works_once(stack) -> None:  # type: ignore[no-untyped-def]
     signed = await _registered(stack)
-    secret, _uri = await stack.auth.setup_totp(signed.record)
-    codes, _ = await stack.auth.verify_totp(
+    secret, _uri = await stack.two_factor.setup_totp(signed.record)
+    codes, _ = await stack.two_factor.verify_totp(
         signed.session_id, signed.record, pyotp.TOTP(secret).now(), CLIENT
     )
     pending = await stack.auth.login("sam@example.org", PASSWORD, CLIENT)
-    done = await stack.auth.challenge(
+    done = await stack.two_factor.challenge(
         pending.session_id, pending.record, CLIENT, recovery_code=codes[0].lower()
     )
     assert done.record.state == "signed_in"
     assert await stack.sessions.resolve(pending.session_id) is None, "rotated on success"
     again = await stack.auth.login("sam@example.org", PASSWORD, CLIENT)
     with pytest.raises(Unauthorized):
-        await stack.auth.challenge(again.session_id, again.record, CLIENT, recovery_code=codes[0])
+        await stack.two_factor.challenge(
+            again.session_id, again.record, CLIENT, recovery_code=codes[0]
+        )
 
 
 async def test_the_session_store_reports_whether_it_answers(stack) -> None:  # type: ignore[no-untyped-def]
