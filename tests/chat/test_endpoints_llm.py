@@ -10,8 +10,11 @@ import time
 import httpx
 import pytest
 from httpx_sse import connect_sse
+from limits.aio.storage import MemoryStorage
 
 from lumen.app import create_app
+from lumen.auth.throttle import RateLimit
+from lumen.chat.answers import Answers
 from lumen.chat.engines.breaker import CircuitBreaker
 from lumen.chat.engines.extractive import ExtractiveEngine
 from lumen.chat.engines.openai_compat import OpenAICompatEngine
@@ -44,7 +47,7 @@ def llm_app(small_runtime, llm_server: FakeLLMServer) -> LiveServer:  # type: ig
         temperature=0.0,
     )
     breaker = CircuitBreaker(cooldown_s=0.5)
-    chat = ChatService(
+    answers = Answers(
         db=small_runtime.db,
         keys=small_runtime.keys,
         retriever=small_runtime.retriever,
@@ -52,6 +55,13 @@ def llm_app(small_runtime, llm_server: FakeLLMServer) -> LiveServer:  # type: ig
         engines=ResilientEngine(engine, ExtractiveEngine(small_runtime.embedder), breaker),
         retrieval_k=4,
         max_message_chars=4000,
+        audit=small_runtime.audit,
+    )
+    chat = ChatService(
+        db=small_runtime.db,
+        keys=small_runtime.keys,
+        answers=answers,
+        rate_limit=RateLimit(MemoryStorage(), "chat", small_runtime.settings.chat_rate_limit),
         audit=small_runtime.audit,
     )
     runtime = dataclasses.replace(small_runtime, chat=chat, llm=engine, breaker=breaker)

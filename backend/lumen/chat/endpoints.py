@@ -1,17 +1,20 @@
-"""Conversation routes (DESIGN.md, HTTP API v1). Thin: parse, call the service, shape output."""
+"""Conversation routes (DESIGN.md, HTTP API v1). Thin: parse, call the service, shape output.
+
+Audit entries, the chat rate limit and answering are the service's; a route only says who is
+calling (the signed-in user and the client's address).
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import replace
 
 from fastapi import APIRouter, Request, Response, status
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from lumen.audit.actions import AuditAction
-from lumen.auth.principal import Principal
+from lumen.chat.answers import AnswerEvents
+from lumen.chat.deps import ChatServiceDep
 from lumen.chat.schemas import (
     EVENT_NAMES,
     ChatEvent,
@@ -19,157 +22,106 @@ from lumen.chat.schemas import (
     ConversationDetail,
     ConversationList,
     ConversationOut,
-    DoneEvent,
-    ErrorEvent,
     MessageCreate,
     MessageOut,
-    MetaEvent,
 )
-from lumen.deps import AccessDep, AuditDep, ChatDep, ClientDep, CurrentUser
-from lumen.problems import Problem
+from lumen.deps import ClientDep, CurrentUser
+from lumen.problems import problem_responses
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
 SSE_PING_S = 15  # keep proxies from closing a quiet stream
+# Every route needs a signed-in user: 401 without a session, 403 while a 2FA step is pending.
+SIGNED_IN = (401, 403)
+ANSWER_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/event-stream": {}}, "model": MessageOut},
+    **problem_responses(*SIGNED_IN, 404, 429, 502, 503),
+}
 
 
-class AnswerFailed(Problem):
-    """The answer engine failed (JSON mode; SSE mode sends an ``error`` event instead)."""
-
-    status = 502
-    title = "Answer interrupted"
-
-
-class _Audited:
-    """Records one access to a conversation: success, or failure with the problem's status
-    (a 404 on another user's id is an IDOR attempt worth seeing in the log)."""
-
-    def __init__(
-        self, log: AuditDep, user: Principal, client: ClientDep, action: AuditAction, object_id: str
-    ) -> None:
-        self._event = user.audit_event(action, client, "conversation", object_id)
-        self._log = log
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, _tb: object
-    ) -> None:
-        if exc is None:
-            await self._log.record(self._event)
-        elif isinstance(exc, Problem):
-            await self._log.record(
-                replace(self._event, outcome="failure", reason=f"http_{exc.status}")
-            )
-
-
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(*SIGNED_IN, 503))
 async def create_conversation(
-    body: ConversationCreate, chat: ChatDep, user: CurrentUser, log: AuditDep, client: ClientDep
+    body: ConversationCreate, chat: ChatServiceDep, user: CurrentUser, client: ClientDep
 ) -> ConversationOut:
     """Create a conversation owned by the caller (audited)."""
-    created = await chat.create_conversation(user.owner_id, body.title)
-    await log.record(
-        user.audit_event(AuditAction.CONVERSATION_CREATE, client, "conversation", str(created.id))
-    )
-    return created
+    return await chat.create_conversation(user, client, body.title)
 
 
-@router.get("")
-async def list_conversations(chat: ChatDep, user: CurrentUser) -> ConversationList:
+@router.get("", responses=problem_responses(*SIGNED_IN))
+async def list_conversations(chat: ChatServiceDep, user: CurrentUser) -> ConversationList:
     """The caller's conversations, most recently active first."""
     return ConversationList(items=await chat.list_conversations(user.owner_id))
 
 
-@router.get("/{conversation_id}")
+@router.get("/{conversation_id}", responses=problem_responses(*SIGNED_IN, 404, 503))
 async def get_conversation(
-    conversation_id: uuid.UUID, chat: ChatDep, user: CurrentUser, log: AuditDep, client: ClientDep
+    conversation_id: uuid.UUID, chat: ChatServiceDep, user: CurrentUser, client: ClientDep
 ) -> ConversationDetail:
     """A conversation with its messages (audited). 404 problem+json if it is not the
     caller's."""
-    async with _Audited(log, user, client, AuditAction.CONVERSATION_READ, str(conversation_id)):
-        return await chat.get_conversation(user.owner_id, conversation_id)
+    return await chat.read_conversation(user, client, conversation_id)
 
 
-@router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{conversation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(*SIGNED_IN, 404, 503),
+)
 async def delete_conversation(
-    conversation_id: uuid.UUID, chat: ChatDep, user: CurrentUser, log: AuditDep, client: ClientDep
+    conversation_id: uuid.UUID, chat: ChatServiceDep, user: CurrentUser, client: ClientDep
 ) -> Response:
     """Delete a conversation and its messages (audited). 404 if it is not the caller's."""
-    async with _Audited(log, user, client, AuditAction.CONVERSATION_DELETE, str(conversation_id)):
-        await chat.delete_conversation(user.owner_id, conversation_id)
+    await chat.delete_conversation(user, client, conversation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post(
-    "/{conversation_id}/messages",
-    response_model=None,
-    responses={200: {"content": {"text/event-stream": {}}, "model": MessageOut}},
-)
+@router.post("/{conversation_id}/messages", response_model=None, responses=ANSWER_RESPONSES)
 async def post_message(
     conversation_id: uuid.UUID,
     body: MessageCreate,
     request: Request,
-    chat: ChatDep,
+    chat: ChatServiceDep,
     user: CurrentUser,
-    access: AccessDep,
-    log: AuditDep,
     client: ClientDep,
 ) -> Response | MessageOut:
     """Ask a question. With ``Accept: text/event-stream``: SSE ``meta``, ``token``…, ``done``
-    (or ``error``), per DESIGN.md's contract; otherwise the finished answer as JSON.
-    Retrieval reads only the collections of the caller's role.
+    (or ``error``), per DESIGN.md's contract; otherwise the finished answer as JSON (502 when
+    the engine failed mid-answer). Retrieval reads only the collections of the caller's role.
 
     Errors before the answer starts (422 empty or over 4,000 characters, 404 unknown
     conversation, 429 past the per-user rate) are problem+json in both modes.
     """
-    await access.chat_limit.hit(user.actor_id)
-    async with _Audited(log, user, client, AuditAction.MESSAGE_CREATE, str(conversation_id)):
-        events = await chat.ask(
-            user.owner_id, conversation_id, body.content, user.collections, body.set_id
-        )
+    events = await chat.ask(user, client, conversation_id, body.content, body.set_id)
     return await _respond(request, events, chat, user.owner_id, conversation_id)
 
 
 @router.post(
     "/{conversation_id}/messages/{message_id}/regenerate",
     response_model=None,
-    responses={200: {"content": {"text/event-stream": {}}, "model": MessageOut}},
+    responses=ANSWER_RESPONSES,
 )
 async def regenerate_message(
     conversation_id: uuid.UUID,
     message_id: uuid.UUID,
     request: Request,
-    chat: ChatDep,
+    chat: ChatServiceDep,
     user: CurrentUser,
-    access: AccessDep,
 ) -> Response | MessageOut:
     """Answer again a stopped or failed answer's question; same response modes as asking."""
-    await access.chat_limit.hit(user.actor_id)
-    events = await chat.regenerate(user.owner_id, conversation_id, message_id, user.collections)
+    events = await chat.regenerate(user, conversation_id, message_id)
     return await _respond(request, events, chat, user.owner_id, conversation_id)
 
 
 async def _respond(
     request: Request,
-    events: AsyncIterator[ChatEvent],
-    chat: ChatDep,
+    events: AnswerEvents,
+    chat: ChatServiceDep,
     owner: str,
     conversation_id: uuid.UUID,
 ) -> Response | MessageOut:
     if "text/event-stream" in request.headers.get("accept", ""):
         return EventSourceResponse(_sse(events), ping=SSE_PING_S)
-    message_id: uuid.UUID | None = None
-    async for event in events:
-        if isinstance(event, MetaEvent):
-            message_id = event.message_id
-        elif isinstance(event, ErrorEvent):
-            raise AnswerFailed(event.detail)
-        elif isinstance(event, DoneEvent):
-            message_id = event.message_id
-    detail = await chat.get_conversation(owner, conversation_id)
-    return next(m for m in detail.messages if m.id == message_id)
+    return await chat.finished_answer(owner, conversation_id, events)
 
 
 async def _sse(events: AsyncIterator[ChatEvent]) -> AsyncIterator[ServerSentEvent]:

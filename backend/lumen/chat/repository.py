@@ -1,10 +1,17 @@
-"""Queries of the chat tables. Ownership is checked here, once: a conversation that is not the
-caller's is indistinguishable from one that does not exist (404, no existence oracle)."""
+"""Queries of the chat tables, and the sealing of what they store.
+
+Ownership is checked here, once: a conversation that is not the caller's is indistinguishable
+from one that does not exist (404, no existence oracle). Titles and message texts are health
+data: they are sealed with the key ring on the way in and opened on the way out (AES-GCM, the
+row id bound as associated data so that a ciphertext cannot be moved to another row), so that
+nothing above this module handles ciphertext.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,18 +19,32 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from lumen.chat.models import Conversation, Message, TriageEvent
 from lumen.db import utcnow
 from lumen.problems import NotFound
+from lumen.security.encryption import KeyRing, Sealed
+
+TITLE_CHARS = 80
 
 
 class ChatRepository:
-    """Typed queries over conversations and messages for one async session."""
+    """Typed queries over conversations and messages for one async session; texts in and out
+    are plain, rows hold them sealed with ``keys``."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, keys: KeyRing) -> None:
         self.session = session
+        self._keys = keys
+
+    # --- reads ---------------------------------------------------------------------------
 
     async def owned_conversation(self, owner_id: str, conversation_id: uuid.UUID) -> Conversation:
         """The conversation if ``owner_id`` owns it. Raises ``NotFound`` otherwise."""
         conversation = await self.session.get(Conversation, conversation_id)
         if conversation is None or conversation.owner_id != owner_id:
+            raise NotFound(f"No conversation {conversation_id}.")
+        return conversation
+
+    async def conversation(self, conversation_id: uuid.UUID) -> Conversation:
+        """The conversation whoever owns it (break glass). Raises ``NotFound``."""
+        conversation = await self.session.get(Conversation, conversation_id)
+        if conversation is None:
             raise NotFound(f"No conversation {conversation_id}.")
         return conversation
 
@@ -58,6 +79,81 @@ class ChatRepository:
             raise NotFound(f"No message {message_id}.")
         return message
 
+    def title_of(self, conversation: Conversation) -> str | None:
+        """The conversation's title, opened (``None`` while untitled)."""
+        if conversation.title_ciphertext is None or conversation.title_key_id is None:
+            return None
+        return self._keys.open(
+            Sealed(conversation.title_key_id, conversation.title_ciphertext),
+            _title_aad(conversation.id),
+        )
+
+    def text_of(self, message: Message) -> str:
+        """The message's text, opened."""
+        return self._keys.open(
+            Sealed(message.key_id, message.content_ciphertext), _message_aad(message.id)
+        )
+
+    # --- writes (the caller commits) -----------------------------------------------------
+
+    def add_conversation(self, owner_id: str, title: str | None) -> Conversation:
+        """A new conversation of ``owner_id``, titled when ``title`` is given."""
+        conversation = Conversation(owner_id=owner_id)
+        if title:
+            self._set_title(conversation, title)
+        self.session.add(conversation)
+        return conversation
+
+    def title_if_untitled(self, conversation: Conversation, text: str) -> None:
+        """Title an untitled conversation after ``text`` (its first question)."""
+        if conversation.title_ciphertext is None:
+            self._set_title(conversation, text)
+            self.session.add(conversation)
+
+    def add_message(
+        self,
+        conversation_id: uuid.UUID,
+        role: str,
+        text: str,
+        *,
+        kind: str = "answer",
+        engine: str | None = None,
+        status: str = "complete",
+        sources: list[dict[str, Any]] | None = None,
+        support: dict[str, Any] | None = None,
+    ) -> Message:
+        """A new message of the conversation holding ``text``."""
+        message_id = uuid.uuid4()
+        sealed = self._keys.seal(text, _message_aad(message_id))
+        message = Message(
+            id=message_id,
+            conversation_id=conversation_id,
+            role=role,
+            kind=kind,
+            status=status,
+            engine=engine,
+            content_ciphertext=sealed.ciphertext,
+            key_id=sealed.key_id,
+            sources=sources or [],
+            support=support,
+        )
+        self.session.add(message)
+        return message
+
+    async def finish_message(
+        self, message_id: uuid.UUID, text: str, status: str, citations: list[int]
+    ) -> None:
+        """Store a streamed answer's final text, status and citations; nothing when the
+        conversation was deleted meanwhile."""
+        message = await self.session.get(Message, message_id)
+        if message is None:
+            return
+        sealed = self._keys.seal(text, _message_aad(message.id))
+        message.content_ciphertext, message.key_id = sealed.ciphertext, sealed.key_id
+        message.status = status
+        message.citations = citations
+        self.session.add(message)
+
     async def touch(self, conversation: Conversation) -> None:
         """Mark the conversation as just active."""
         conversation.updated_at = utcnow()
@@ -68,3 +164,16 @@ class ChatRepository:
         self.session.add(
             TriageEvent(conversation_id=conversation_id, category=category, detector=detector)
         )
+
+    def _set_title(self, conversation: Conversation, text: str) -> None:
+        title = " ".join(text.split())[:TITLE_CHARS]
+        sealed = self._keys.seal(title, _title_aad(conversation.id))
+        conversation.title_ciphertext, conversation.title_key_id = sealed.ciphertext, sealed.key_id
+
+
+def _message_aad(message_id: uuid.UUID) -> bytes:
+    return b"lumen/message/" + message_id.bytes
+
+
+def _title_aad(conversation_id: uuid.UUID) -> bytes:
+    return b"lumen/conversation-title/" + conversation_id.bytes

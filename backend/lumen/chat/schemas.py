@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from lumen.knowledge.schemas import RetrievalHit
+
 
 class ConversationCreate(BaseModel):
     """Body of ``POST /conversations``."""
@@ -44,6 +46,23 @@ class SourceOut(BaseModel):
     end: int
     licence: str | None = None
     attribution: str | None = None
+
+    @classmethod
+    def from_hit(cls, n: int, hit: RetrievalHit) -> SourceOut:
+        """Source ``n`` of an answer: the retrieval hit it cites as ``[n]``."""
+        return cls(
+            n=n,
+            document_id=hit.document_id,
+            title=hit.title,
+            url=hit.url,
+            section=hit.section,
+            snippet=hit.passage,
+            source_name=hit.source_name,
+            start=hit.start,
+            end=hit.end,
+            licence=hit.licence,
+            attribution=hit.attribution,
+        )
 
 
 class SupportNote(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncGenerator, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from lumen.knowledge.schemas import RetrievalHit
 
@@ -15,6 +15,23 @@ def word_deltas(text: str) -> list[str]:
     """``text`` cut into stream deltas of one word each, its trailing whitespace included;
     they concatenate to ``text``."""
     return _WORD_DELTA.findall(text)
+
+
+async def words(text: str) -> AsyncGenerator[str, None]:
+    """``text`` as a delta stream of one word each (``word_deltas``)."""
+    for delta in word_deltas(text):
+        yield delta
+
+
+async def prefixed(text: str, deltas: AsyncGenerator[str, None]) -> AsyncGenerator[str, None]:
+    """The words of ``text``, then ``deltas``; closing this closes ``deltas``."""
+    try:
+        async for delta in words(text):
+            yield delta
+        async for delta in deltas:
+            yield delta
+    finally:
+        await deltas.aclose()
 
 
 class EngineUnavailable(Exception):
@@ -62,6 +79,12 @@ class EngineStarter(Protocol):
         """Start answering; raises nothing an engine could hand to a fallback."""
         ...
 
+    async def llm_report(self) -> dict[str, Any]:
+        """The ``llm`` part of ``/readyz``: the LLM server's state and engine name (and its
+        circuit breaker's), or ``not configured`` when answers are extractive only. Never
+        raises."""
+        ...
+
 
 class DirectEngine:
     """Starts one engine with no fallback: the extractive default."""
@@ -77,3 +100,7 @@ class DirectEngine:
     ) -> tuple[str, AsyncGenerator[str, None]]:
         """The engine's name and its delta stream."""
         return self._engine.name, self._engine.stream(question, sources, queries)
+
+    async def llm_report(self) -> dict[str, Any]:
+        """No LLM server is configured: answers come from the extractive engine."""
+        return {"state": "not configured", "engine": "extractive"}

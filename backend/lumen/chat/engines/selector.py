@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator, Sequence
+from typing import Any
 
 from lumen.chat.engines.base import AnswerEngine, EngineUnavailable
 from lumen.chat.engines.breaker import CircuitBreaker
@@ -64,6 +65,15 @@ class ResilientEngine:
             logger.warning("LLM gave an empty answer; answering with %s", self.fallback_name)
             return self.fallback_name, self.fallback.stream(question, sources, queries)
         return self.primary.name, _resume(first, deltas)
+
+    async def llm_report(self) -> dict[str, Any]:
+        """The LLM server's state now (a probe) and the breaker's state since when."""
+        since = self.breaker.since
+        return {
+            "state": await self.primary.probe(),
+            "engine": self.primary.name,
+            "breaker": {"state": self.breaker.state, "since": since.isoformat() if since else None},
+        }
 
     async def aclose(self) -> None:
         """Close the primary engine's connection pool."""

@@ -1,0 +1,12 @@
+"""Request dependencies of the chat domain."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from lumen.chat.service import ChatService
+from lumen.deps import provide
+
+ChatServiceDep = Annotated[ChatService, Depends(provide(ChatService))]
