@@ -1,0 +1,86 @@
+"""The chat service's audit rule: an entry is written in the transaction of the change it
+records, so a change whose entry cannot be written is not made (a database of its own, whose
+audit chain head is gone)."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from limits.aio.storage import MemoryStorage
+
+from lumen.audit.service import AuditLog, AuditUnavailable
+from lumen.auth.principal import ClientInfo, Principal
+from lumen.auth.roles import Role
+from lumen.auth.throttle import RateLimit
+from lumen.chat.answers import Answers
+from lumen.chat.engines.base import DirectEngine
+from lumen.chat.engines.extractive import ExtractiveEngine
+from lumen.chat.service import ChatService
+from lumen.db import Database
+from lumen.migrate import upgrade_to_head
+from lumen.security.encryption import load_key_ring
+from lumen.settings import Settings
+
+CLIENT = ClientInfo(ip="127.0.0.1", user_agent="pytest")
+
+
+@dataclass
+class Chat:
+    service: ChatService
+    caller: Principal
+    db_path: Path
+
+    def break_the_audit_log(self) -> None:
+        with sqlite3.connect(self.db_path) as raw:
+            raw.execute("DELETE FROM audit_chain_head")
+
+
+@pytest.fixture
+async def chat(small_runtime, tmp_path: Path) -> AsyncIterator[Chat]:  # type: ignore[no-untyped-def]
+    settings = Settings(data_dir=tmp_path)
+    upgrade_to_head(settings.sqlalchemy_url)
+    db = Database(settings)
+    keys = load_key_ring(settings)
+    audit = AuditLog(db)
+    answers = Answers(
+        db=db,
+        keys=keys,
+        retriever=small_runtime.retriever,
+        triage=small_runtime.triage,
+        engines=DirectEngine(ExtractiveEngine(small_runtime.embedder)),
+        retrieval_k=4,
+        max_message_chars=4000,
+        audit=audit,
+    )
+    service = ChatService(
+        db=db,
+        keys=keys,
+        answers=answers,
+        rate_limit=RateLimit(MemoryStorage(), "chat", "100/minute"),
+        audit=audit,
+    )
+    yield Chat(service, Principal(user_id=uuid.uuid4(), role=Role.PATIENT), tmp_path / "lumen.db")
+    await db.dispose()
+
+
+async def test_a_conversation_whose_audit_entry_cannot_be_written_is_not_created(
+    chat: Chat,
+) -> None:
+    chat.break_the_audit_log()
+    with pytest.raises(AuditUnavailable):
+        await chat.service.create_conversation(chat.caller, CLIENT, "Statins")
+    assert await chat.service.list_conversations(chat.caller.owner_id) == []
+
+
+async def test_a_question_whose_audit_entry_cannot_be_written_is_not_stored(chat: Chat) -> None:
+    created = await chat.service.create_conversation(chat.caller, CLIENT, None)
+    chat.break_the_audit_log()
+    with pytest.raises(AuditUnavailable):
+        await chat.service.ask(chat.caller, CLIENT, created.id, "What is Lipitor used for?")
+    stored = await chat.service.get_conversation(chat.caller.owner_id, created.id)
+    assert stored.messages == [] and stored.title is None
