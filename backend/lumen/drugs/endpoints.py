@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from lumen.auth.principal import Principal
-from lumen.deps import DocumentsDep, reader
+from lumen.drugs.deps import DrugReader
 from lumen.drugs.schemas import DrugLabelOut, DrugList, DrugSectionOut, DrugSummary
+from lumen.knowledge.deps import KnowledgeDep
 from lumen.knowledge.loaders.spl import section_name
 from lumen.knowledge.models import Document
+from lumen.problems import problem_responses
 
 router = APIRouter(prefix="/api/v1/drugs", tags=["drugs"])
-# Every signed-in role, and API tokens with scope ``drugs``.
-DrugReader = Annotated[Principal, Depends(reader("drugs"))]
 
 
 def _summary(document: Document) -> DrugSummary:
@@ -29,20 +28,20 @@ def _summary(document: Document) -> DrugSummary:
     )
 
 
-@router.get("")
+@router.get("", responses=problem_responses(401, 403))
 async def search_drugs(
-    documents: DocumentsDep,
+    knowledge: KnowledgeDep,
     caller: DrugReader,
     q: Annotated[str, Query(max_length=200, description="Brand or generic name")] = "",
 ) -> DrugList:
     """FDA labels whose brand or generic name contains ``q`` (all labels for an empty ``q``)."""
-    return DrugList(items=[_summary(d) for d in await documents.search_labels(q)])
+    return DrugList(items=[_summary(d) for d in await knowledge.search_labels(q)])
 
 
-@router.get("/{set_id}")
-async def get_drug(set_id: str, documents: DocumentsDep, caller: DrugReader) -> DrugLabelOut:
+@router.get("/{set_id}", responses=problem_responses(401, 403, 404))
+async def get_drug(set_id: str, knowledge: KnowledgeDep, caller: DrugReader) -> DrugLabelOut:
     """A label by SPL set id with its sections (LOINC code and standard name). 404 if unknown."""
-    document, sections = await documents.label(set_id)
+    document, sections = await knowledge.label(set_id)
     return DrugLabelOut(
         **_summary(document).model_dump(),
         url=document.url,

@@ -4,60 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import anyio
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Query
 
-from lumen.auth.principal import Principal
-from lumen.auth.roles import Role
-from lumen.deps import DocumentsDep, RuntimeDep, reader
-from lumen.knowledge.schemas import COLLECTIONS, RetrievalHit
-from lumen.problems import InvalidInput, NotFound
+from lumen.knowledge.deps import DocumentReader, KnowledgeDep, Searcher
+from lumen.knowledge.schemas import COLLECTIONS, DocumentOut, SearchResults, SectionOut
+from lumen.problems import InvalidInput, problem_responses
 
 router = APIRouter(prefix="/api/v1", tags=["knowledge"])
-# /search is for pharma, admins and diagnostics (DESIGN.md); documents for every reader.
-Searcher = Annotated[Principal, Depends(reader("search", (Role.PHARMA, Role.ADMIN)))]
-DocumentReader = Annotated[Principal, Depends(reader("drugs"))]
 
 
-class SearchResults(BaseModel):
-    """``GET /search``: hits best first."""
-
-    items: list[RetrievalHit]
-
-
-class SectionOut(BaseModel):
-    """A section of a document; ``start``/``end`` are offsets into the document text."""
-
-    id: str
-    title: str
-    code: str | None
-    qid: str | None
-    start: int
-    end: int
-
-
-class DocumentOut(BaseModel):
-    """``GET /documents/{id}``: a source document with its sections and full text."""
-
-    id: str
-    source: str
-    source_name: str
-    collection: str
-    title: str
-    url: str | None
-    licence: str
-    attribution: str
-    version: str
-    effective_date: str | None
-    set_id: str | None
-    sections: list[SectionOut]
-    text: str
-
-
-@router.get("/search")
+@router.get("/search", responses=problem_responses(401, 403))
 async def search(
-    runtime: RuntimeDep,
+    knowledge: KnowledgeDep,
     caller: Searcher,
     q: Annotated[str, Query(min_length=1, max_length=4000, description="The question")],
     k: Annotated[int, Query(ge=1, le=50)] = 10,
@@ -77,22 +35,18 @@ async def search(
     if collection is not None and collection not in caller.collections:
         raise InvalidInput(f"The {caller.role} role does not read {collection!r}.")
     collections = [collection] if collection else list(caller.collections)
-    hits = await anyio.to_thread.run_sync(
-        lambda: runtime.retriever.search(q, k=k, collections=collections, set_id=set_id, mode=mode)
-    )
+    hits = await knowledge.search(q, k=k, collections=collections, set_id=set_id, mode=mode)
     return SearchResults(items=hits)
 
 
-@router.get("/documents/{document_id}")
+@router.get("/documents/{document_id}", responses=problem_responses(401, 403, 404))
 async def get_document(
-    document_id: str, documents: DocumentsDep, caller: DocumentReader
+    document_id: str, knowledge: KnowledgeDep, caller: DocumentReader
 ) -> DocumentOut:
     """A source document (``medquad:<id>`` or ``spl:<set id>``) with its sections and full
     text; section and citation offsets index into ``text``. 404 if unknown, not completely
     indexed, or in a collection the caller's role does not read."""
-    document, sections = await documents.document(document_id)
-    if document.collection not in caller.collections:
-        raise NotFound(f"No document {document_id}.")
+    document, sections = await knowledge.document(document_id, readable=caller.collections)
     return DocumentOut(
         **document.model_dump(exclude={"text", "chunk_count", "status", "updated_at"}),
         sections=[

@@ -1,4 +1,5 @@
-"""Shapes the knowledge domain passes around: parsed documents, chunks, retrieval hits."""
+"""Shapes the knowledge domain passes around: parsed documents, chunks, retrieval hits, and the
+bodies of its routes."""
 
 from __future__ import annotations
 
@@ -129,3 +130,38 @@ class RetrievalHit(BaseModel):
     # True when the passage is from a document on the question's focus (question
     # understanding found the focus by name in the question).
     on_focus: bool = False
+
+
+class SearchResults(BaseModel):
+    """``GET /search``: hits best first."""
+
+    items: list[RetrievalHit]
+
+
+class SectionOut(BaseModel):
+    """A section of a document; ``start``/``end`` are offsets into the document text."""
+
+    id: str
+    title: str
+    code: str | None
+    qid: str | None
+    start: int
+    end: int
+
+
+class DocumentOut(BaseModel):
+    """``GET /documents/{id}``: a source document with its sections and full text."""
+
+    id: str
+    source: str
+    source_name: str
+    collection: str
+    title: str
+    url: str | None
+    licence: str
+    attribution: str
+    version: str
+    effective_date: str | None
+    set_id: str | None
+    sections: list[SectionOut]
+    text: str

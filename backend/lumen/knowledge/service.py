@@ -1,0 +1,94 @@
+"""The knowledge base as the rest of Lumen reads it: ranked passages, source documents, FDA
+labels, and whether the database and the index answer.
+
+The one place other domains (drugs, chat) go to for documents; they never query the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import anyio
+
+from lumen.db import Database
+from lumen.knowledge.index.base import VectorIndex
+from lumen.knowledge.models import Document, DocumentSection
+from lumen.knowledge.repository import DocumentRepository
+from lumen.knowledge.retrieval import RetrievalMode, Retriever
+from lumen.knowledge.schemas import RetrievalHit
+from lumen.observability.readiness import Readiness
+from lumen.problems import NotFound
+
+LABEL_SEARCH_LIMIT = 50
+
+
+class KnowledgeService:
+    """Search, document reads and readiness over one database and vector index."""
+
+    def __init__(self, db: Database, retriever: Retriever, index: VectorIndex) -> None:
+        self._db = db
+        self._retriever = retriever
+        self._index = index
+
+    async def search(
+        self,
+        query: str,
+        *,
+        k: int,
+        collections: Sequence[str],
+        set_id: str | None = None,
+        mode: RetrievalMode = "hybrid",
+    ) -> list[RetrievalHit]:
+        """The top ``k`` passages for ``query`` from ``collections``, best first (``Retriever.
+        search``). Retrieval embeds the query, so it runs off the event loop."""
+        return await anyio.to_thread.run_sync(
+            lambda: self._retriever.search(
+                query, k=k, collections=collections, set_id=set_id, mode=mode
+            )
+        )
+
+    async def document(
+        self, document_id: str, readable: Collection[str] | None = None
+    ) -> tuple[Document, Sequence[DocumentSection]]:
+        """A completely indexed document and its sections in order. Raises ``NotFound`` when
+        there is none, or (no existence oracle) when its collection is not in ``readable``."""
+        async with self._db.async_session() as session:
+            documents = DocumentRepository(session)
+            document = await documents.indexed(document_id)
+            if document is None or (readable is not None and document.collection not in readable):
+                raise NotFound(f"No document {document_id}.")
+            return document, await documents.sections(document_id)
+
+    async def label(self, set_id: str) -> tuple[Document, Sequence[DocumentSection]]:
+        """The FDA label of an SPL set id and its sections. Raises ``NotFound``."""
+        return await self.document(f"spl:{set_id}")
+
+    async def search_labels(self, query: str) -> Sequence[Document]:
+        """Labels whose brand name, generic name or title contains ``query`` (case-insensitive),
+        brand names starting with it first; all labels when ``query`` is blank (at most
+        ``LABEL_SEARCH_LIMIT``)."""
+        needle = query.strip().lower()
+        async with self._db.async_session() as session:
+            rows = await DocumentRepository(session).labels_matching(needle, LABEL_SEARCH_LIMIT)
+        return sorted(rows, key=lambda d: not (d.brand_name or "").lower().startswith(needle))
+
+    async def readiness(self) -> Readiness:
+        """``database`` (``up``), ``knowledge: {documents}`` (indexed documents) and ``index:
+        {points}``; a part that fails is ``"down (<exception type>)"`` and makes Lumen
+        unready."""
+        ready = True
+        report: dict[str, object] = {}
+        try:
+            async with self._db.async_session() as session:
+                documents = await DocumentRepository(session).count_indexed()
+            report["database"] = "up"
+            report["knowledge"] = {"documents": documents}
+        except Exception as exc:  # readiness reports failures, it does not raise them
+            ready = False
+            report["database"] = f"down ({type(exc).__name__})"
+        try:
+            report["index"] = {"points": await anyio.to_thread.run_sync(self._index.count)}
+        except Exception as exc:
+            ready = False
+            report["index"] = f"down ({type(exc).__name__})"
+        return Readiness(ready, report)
