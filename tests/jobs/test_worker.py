@@ -1,4 +1,5 @@
-"""The in-process job worker: real ingestion jobs, failures recorded, unfinished jobs resumed."""
+"""The in-process job worker: real ingestion jobs, failures recorded, unfinished jobs resumed,
+submissions and end states audited in the job's own transaction."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlmodel import select
 
+from lumen.audit.service import AuditUnavailable
 from lumen.db import Database
 from lumen.jobs.models import Job
 from lumen.jobs.worker import JobWorker, ProgressReporter
@@ -86,3 +90,36 @@ def test_jobs_left_running_by_a_dead_process_are_resumed(db: Database) -> None:
     assert [job.id for job in worker.resume_unfinished()] == [orphan.id]
     assert _wait(db, orphan.id).status == "succeeded"
     worker.stop()
+
+
+def _entries(db: Database, action: str) -> list[tuple[str, str]]:
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT object_id, outcome FROM audit_entries WHERE action = :a ORDER BY seq"),
+            {"a": action},
+        ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def test_a_job_is_audited_at_submission_and_at_its_end(db: Database) -> None:
+    worker = JobWorker(db, {"partial": lambda _job, _report: 1})
+    job = _wait(db, worker.submit("partial", "x").id)
+    worker.stop()
+    assert _entries(db, "ingestion.submit") == [(str(job.id), "success")]
+    assert _entries(db, "ingestion.finish") == [(str(job.id), "failure")]
+
+
+def test_a_submission_the_audit_log_refuses_queues_no_job(db: Database) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_entries "
+                "BEGIN SELECT RAISE(ABORT, 'audit store refused the entry'); END"
+            )
+        )
+    worker = JobWorker(db, {"ok": lambda _job, _report: 0})
+    with pytest.raises(AuditUnavailable):
+        worker.submit("ok", "x")
+    worker.stop()
+    with db.session() as session:
+        assert session.exec(select(Job)).all() == []

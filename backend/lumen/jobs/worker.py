@@ -15,11 +15,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 
-from sqlmodel import select
+from sqlalchemy.orm import Session
 
 from lumen.audit.actions import AuditAction
-from lumen.audit.service import AuditEvent, AuditLog
+from lumen.audit.service import AuditEvent, append
 from lumen.db import Database, utcnow
+from lumen.jobs import repository
 from lumen.jobs.models import Job
 
 logger = logging.getLogger(__name__)
@@ -30,41 +31,50 @@ Task = Callable[[Job, ProgressReporter], int]  # returns the number of failed it
 
 
 class JobWorker:
-    """Runs submitted jobs one at a time on a daemon thread, recording state in ``jobs``."""
+    """Runs submitted jobs one at a time on a daemon thread, recording state in ``jobs``.
 
-    def __init__(self, db: Database, tasks: dict[str, Task], audit: AuditLog | None = None) -> None:
+    A job's submission and its end state are audited in the transaction that writes them
+    (``ingestion.submit``, ``ingestion.finish``): an audit write that fails leaves neither.
+    """
+
+    def __init__(self, db: Database, tasks: dict[str, Task]) -> None:
         self.db = db
         self._tasks = tasks
-        self._audit = audit
         self._queue: queue.Queue[uuid.UUID | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="lumen-jobs", daemon=True)
         self._thread.start()
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """The job kinds this worker runs."""
+        return frozenset(self._tasks)
 
     def submit(
         self, kind: str, source: str, unit: str = "documents", actor: AuditEvent | None = None
     ) -> Job:
         """Record a queued job and schedule it; audited as ``ingestion.submit`` by ``actor``
         (an event carrying who asked and from where; default: the system). Raises
-        ``KeyError`` for an unknown kind."""
+        ``KeyError`` for an unknown kind, ``AuditUnavailable`` (and records no job) when the
+        audit entry cannot be written."""
         if kind not in self._tasks:
             raise KeyError(kind)
         job = Job(kind=kind, source=source, unit=unit)
         with self.db.session() as session:
             session.add(job)
+            _audit(
+                session,
+                actor or AuditEvent(AuditAction.INGESTION_SUBMIT, actor_role="system"),
+                job,
+            )
             session.commit()
             session.refresh(job)
-        self._record(
-            actor or AuditEvent(AuditAction.INGESTION_SUBMIT, actor_role="system"), job.id, kind
-        )
         self._queue.put(job.id)
         return job
 
     def resume_unfinished(self) -> list[Job]:
         """Re-queue jobs a previous process left queued or running (they are idempotent)."""
         with self.db.session() as session:
-            jobs = session.exec(
-                select(Job).where(Job.status.in_(("queued", "running")))  # type: ignore[attr-defined]
-            ).all()
+            jobs = session.exec(repository.unfinished()).all()
             for job in jobs:
                 job.status = "queued"
                 session.add(job)
@@ -78,9 +88,17 @@ class JobWorker:
         self._queue.put(None)
         self._thread.join(timeout_s)
 
+    def succeeded_sources(self) -> set[tuple[str, str]]:
+        """``(kind, source)`` of every job that has succeeded, in this process or before."""
+        with self.db.session() as session:
+            return {(job.kind, job.source) for job in session.exec(repository.succeeded()).all()}
+
     def _run(self) -> None:
         while (job_id := self._queue.get()) is not None:
-            self._run_one(job_id)
+            try:
+                self._run_one(job_id)
+            except Exception as exc:  # e.g. the audit log refused the end state: go on
+                logger.error("job %s could not be recorded: %s", job_id, type(exc).__name__)
 
     def _run_one(self, job_id: uuid.UUID) -> None:
         with self.db.session() as session:
@@ -122,19 +140,18 @@ class JobWorker:
             )
             row.failed_items = failed_items
             session.add(row)
-            session.commit()
-        self._record(
-            AuditEvent(
-                AuditAction.INGESTION_FINISH,
-                outcome="success" if status == "succeeded" else "failure",
-                actor_role="system",
-            ),
-            job_id,
-            row.kind,
-        )
-
-    def _record(self, event: AuditEvent, job_id: uuid.UUID, kind: str) -> None:
-        if self._audit is not None:
-            self._audit.record_sync(
-                replace(event, object_type="job", object_id=str(job_id), reason=kind[:48])
+            _audit(
+                session,
+                AuditEvent(
+                    AuditAction.INGESTION_FINISH,
+                    outcome="success" if status == "succeeded" else "failure",
+                    actor_role="system",
+                ),
+                row,
             )
+            session.commit()
+
+
+def _audit(session: Session, event: AuditEvent, job: Job) -> None:
+    """Append ``event`` about ``job`` in ``session``'s transaction (the caller commits)."""
+    append(session, replace(event, object_type="job", object_id=str(job.id), reason=job.kind[:48]))

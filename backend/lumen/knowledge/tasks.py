@@ -7,8 +7,6 @@ import logging
 import time
 from pathlib import Path
 
-from sqlmodel import select
-
 from lumen.jobs.models import Job
 from lumen.jobs.worker import JobWorker, ProgressReporter, Task
 from lumen.knowledge.index.base import VectorIndex
@@ -115,11 +113,7 @@ def schedule_seeding(worker: JobWorker, settings: Settings) -> list[Job]:
     """
     resumed = worker.resume_unfinished()
     pending = {(job.kind, job.source) for job in resumed}
-    with worker.db.session() as session:
-        done = {
-            (job.kind, job.source)
-            for job in session.exec(select(Job).where(Job.status == "succeeded")).all()
-        }
+    done = worker.succeeded_sources()
     queued = list(resumed)
     for kind, source in seed_sources(settings):
         if (kind, source) not in done and (kind, source) not in pending:

@@ -1,0 +1,26 @@
+"""Queries of the ``jobs`` table, as statements: the worker runs them on its thread's sessions,
+the service on async ones."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from lumen.jobs.models import Job
+
+UNFINISHED = ("queued", "running")
+
+
+def recent(limit: int) -> SelectOfScalar[Job]:
+    """The ``limit`` newest jobs, newest first."""
+    return select(Job).order_by(col(Job.created_at).desc()).limit(limit)
+
+
+def unfinished() -> SelectOfScalar[Job]:
+    """Jobs queued or running."""
+    return select(Job).where(col(Job.status).in_(UNFINISHED))
+
+
+def succeeded() -> SelectOfScalar[Job]:
+    """Jobs that finished without a failure."""
+    return select(Job).where(Job.status == "succeeded")

@@ -1,0 +1,37 @@
+"""Shapes of the jobs API: a job with its progress, and a submission."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class JobOut(BaseModel):
+    """A job and its progress (``done`` of ``total`` ``unit``)."""
+
+    id: uuid.UUID
+    kind: str
+    status: str
+    done: int
+    total: int | None
+    unit: str
+    failed_items: int
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class JobList(BaseModel):
+    """``GET /jobs``: newest first."""
+
+    items: list[JobOut]
+
+
+class JobCreate(BaseModel):
+    """Body of ``POST /jobs``: an ingestion of ``source`` (a server-side path or a URL)."""
+
+    kind: str
+    source: str

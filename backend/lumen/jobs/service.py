@@ -1,0 +1,66 @@
+"""Background jobs as the API sees them: recent jobs and their progress, submission to this
+process's worker, and the unfinished jobs ``/readyz`` lists."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import anyio
+
+from lumen.audit.service import AuditEvent
+from lumen.db import Database
+from lumen.jobs import repository
+from lumen.jobs.models import Job
+from lumen.jobs.worker import JobWorker
+from lumen.observability.readiness import Readiness
+from lumen.problems import InvalidInput, NotFound
+
+RECENT_JOBS = 50
+
+
+class JobService:
+    """Reads of ``jobs`` and submissions to the in-process ``JobWorker``."""
+
+    def __init__(self, db: Database, worker: JobWorker) -> None:
+        self._db = db
+        self._worker = worker
+
+    async def recent(self) -> Sequence[Job]:
+        """The ``RECENT_JOBS`` newest jobs, newest first."""
+        async with self._db.async_session() as session:
+            return (await session.exec(repository.recent(RECENT_JOBS))).all()
+
+    async def get(self, job_id: uuid.UUID) -> Job:
+        """One job. Raises ``NotFound``."""
+        async with self._db.async_session() as session:
+            job = await session.get(Job, job_id)
+        if job is None:
+            raise NotFound(f"No job {job_id}.")
+        return job
+
+    async def submit(self, kind: str, source: str, actor: AuditEvent) -> Job:
+        """Queue a job of ``kind`` on ``source``, audited as ``ingestion.submit`` by ``actor``
+        in the job's own transaction (the worker's sessions are synchronous: off the event
+        loop). Raises ``InvalidInput`` for a kind the worker does not run,
+        ``AuditUnavailable`` when the entry cannot be written (no job is queued)."""
+        if kind not in self._worker.kinds:
+            raise InvalidInput(f"Unknown job kind {kind!r}.")
+        return await anyio.to_thread.run_sync(
+            lambda: self._worker.submit(kind, source, actor=actor)
+        )
+
+    async def readiness(self) -> Readiness:
+        """``jobs``: the queued and running jobs with their progress. Never unready (a
+        knowledge base still loading answers from what is indexed); a database that does not
+        answer leaves the list out (the knowledge service reports the database)."""
+        try:
+            async with self._db.async_session() as session:
+                jobs = (await session.exec(repository.unfinished())).all()
+        except Exception:  # readiness reports failures, it does not raise them
+            return Readiness(True)
+        report = [
+            {"kind": j.kind, "status": j.status, "done": j.done, "total": j.total, "unit": j.unit}
+            for j in jobs
+        ]
+        return Readiness(True, {"jobs": report})
