@@ -1,6 +1,7 @@
 """Audit review routes (DESIGN.md: ``/api/v1/admin/audit``, ``/verify``, ``/export``).
 
-Every read of the log is itself audited (issue 5: "every admin read of the audit log").
+Every read of the log is itself audited, by the review service (issue 5: "every admin read of
+the audit log").
 """
 
 from __future__ import annotations
@@ -8,19 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
-from datetime import datetime
 from typing import Annotated, Literal
 
-import anyio
-from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Response
 
 from lumen.audit.actions import AuditAction
 from lumen.audit.chain import canonical_time
+from lumen.audit.deps import AuditReviewDep, FilterDep
 from lumen.audit.models import AuditEntry
-from lumen.audit.service import AuditFilter
-from lumen.deps import AccessDep, AdminUser, AuditDep, ClientDep
+from lumen.audit.schemas import ActionList, AuditPage, VerifyOut
+from lumen.deps import AdminUser, ClientDep
+from lumen.problems import problem_responses
 
 router = APIRouter(prefix="/api/v1/admin/audit", tags=["audit"])
 EXPORT_FIELDS = (
@@ -29,107 +28,31 @@ EXPORT_FIELDS = (
 )  # fmt: skip
 
 
-class AuditEntryOut(BaseModel):
-    """An entry, with the actor's e-mail resolved now (``None`` once the account is gone)."""
-
-    seq: int
-    at: datetime
-    actor_id: str | None
-    actor_email: str | None
-    actor_role: str | None
-    action: str
-    object_type: str | None
-    object_id: str | None
-    outcome: str
-    reason: str | None
-    ip: str | None
-    user_agent: str | None
-    prev_hash: str
-    hash: str
-
-
-class AuditPage(BaseModel):
-    """A page of entries, newest first, and the number matching the filter."""
-
-    items: list[AuditEntryOut]
-    total: int
-
-
-class ActionList(BaseModel):
-    """Every action name the log uses."""
-
-    items: list[str]
-
-
-class VerifyOut(BaseModel):
-    """The chain check: ``first_broken_seq`` names the first entry that fails."""
-
-    ok: bool
-    entries_checked: int
-    first_broken_seq: int | None
-    problem: str | None
-
-
-async def audit_filter(
-    access: AccessDep,
-    actor_id: Annotated[
-        str | None,
-        Query(max_length=254, description="A user id, or an e-mail address (resolved to its id)"),
-    ] = None,
-    action: Annotated[str | None, Query(max_length=48)] = None,
-    object_type: Annotated[str | None, Query(max_length=32)] = None,
-    object_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> AuditFilter:
-    """The filter from the query string (times ISO 8601, inclusive). An e-mail address in
-    ``actor_id`` is resolved to the account's id; one without an account matches nothing."""
-    if actor_id and "@" in actor_id:
-        actor_id = await access.users.id_of(actor_id) or actor_id
-    return AuditFilter(actor_id, action, object_type, object_id, since, until)
-
-
-FilterDep = Annotated[AuditFilter, Depends(audit_filter)]
-
-
-async def _out(entries: Sequence[AuditEntry], access: AccessDep) -> list[AuditEntryOut]:
-    emails = await access.users.emails_of({e.actor_id for e in entries if e.actor_id})
-    return [
-        AuditEntryOut(**e.model_dump(), actor_email=emails.get(e.actor_id) if e.actor_id else None)
-        for e in entries
-    ]
-
-
-@router.get("")
+@router.get("", responses=problem_responses(401, 403, 503))
 async def list_entries(
     where: FilterDep,
     admin: AdminUser,
-    log: AuditDep,
-    access: AccessDep,
+    review: AuditReviewDep,
     client: ClientDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AuditPage:
-    """Entries matching the filter, newest first, paginated by ``limit``/``offset``."""
-    await log.record(admin.audit_event(AuditAction.AUDIT_READ, client, "audit_log"))
-    rows, total = await log.entries(where, limit, offset)
-    return AuditPage(items=await _out(rows, access), total=total)
+    """Entries matching the filter, newest first, paginated by ``limit``/``offset``. 503 when
+    the read cannot be recorded."""
+    return await review.page(admin, client, where, limit, offset)
 
 
-@router.get("/actions")
+@router.get("/actions", responses=problem_responses(401, 403))
 async def list_actions(admin: AdminUser) -> ActionList:
     """The action names, for the filter's choices."""
     return ActionList(items=sorted(a.value for a in AuditAction))
 
 
-@router.get("/verify")
-async def verify(admin: AdminUser, log: AuditDep, client: ClientDep) -> VerifyOut:
-    """Check the whole hash chain; names the first broken entry (edited, inserted, deleted)."""
-    report = await anyio.to_thread.run_sync(log.verify)
-    verdict = "ok" if report.ok else "broken"
-    await log.record(
-        admin.audit_event(AuditAction.AUDIT_VERIFY, client, "audit_log", reason=verdict)
-    )
+@router.get("/verify", responses=problem_responses(401, 403, 503))
+async def verify(admin: AdminUser, review: AuditReviewDep, client: ClientDep) -> VerifyOut:
+    """Check the whole hash chain; names the first broken entry (edited, inserted, deleted).
+    503 when the check cannot be recorded."""
+    report = await review.verify(admin, client)
     return VerifyOut(
         ok=report.ok,
         entries_checked=report.entries_checked,
@@ -141,21 +64,21 @@ async def verify(admin: AdminUser, log: AuditDep, client: ClientDep) -> VerifyOu
 @router.get(
     "/export",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+    responses={
+        200: {"content": {"text/csv": {}, "application/json": {}}},
+        **problem_responses(401, 403, 503),
+    },
 )
 async def export(
     where: FilterDep,
     admin: AdminUser,
-    log: AuditDep,
+    review: AuditReviewDep,
     client: ClientDep,
     format: Literal["csv", "json"] = "csv",
 ) -> Response:
     """The filtered view as a CSV (RFC 4180) or JSON file, oldest first, with hashes so the
-    export can be checked offline."""
-    await log.record(
-        admin.audit_event(AuditAction.AUDIT_EXPORT, client, "audit_log", reason=format)
-    )
-    rows = [_export_row(e) for e in await log.all_entries(where)]
+    export can be checked offline. 503 when the export cannot be recorded."""
+    rows = [_export_row(e) for e in await review.export(admin, client, where, format)]
     if format == "json":
         body = json.dumps(rows, ensure_ascii=False, indent=1)
         media = "application/json"

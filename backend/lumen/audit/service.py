@@ -10,27 +10,29 @@ change nothing (a refused attempt, a failed read): there is no change for it to 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
-from datetime import datetime
-from typing import TypeVar
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import func, update
+import anyio
+from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 
 from lumen.audit.actions import AuditAction
 from lumen.audit.chain import ChainReport, entry_hash, verify_chain
 from lumen.audit.models import AuditChainHead, AuditEntry
+from lumen.audit.repository import AuditRepository, in_chain_order
+from lumen.audit.schemas import AuditEntryOut, AuditFilter, AuditPage
 from lumen.db import Database
 from lumen.problems import ServiceUnavailable
 
-_T = TypeVar("_T")
+if TYPE_CHECKING:  # auth's principal builds audit events: a runtime import would be circular
+    from lumen.auth.principal import ClientInfo, Principal
+
 USER_AGENT_CHARS = 256
-VERIFY_BATCH = 1000
 
 
 class AuditUnavailable(ServiceUnavailable):
@@ -52,18 +54,6 @@ class AuditEvent:
     reason: str | None = None
     ip: str | None = None
     user_agent: str | None = None
-
-
-@dataclass(frozen=True)
-class AuditFilter:
-    """Filters of the admin audit view; ``None`` means any. Times are inclusive bounds."""
-
-    actor_id: str | None = None
-    action: str | None = None
-    object_type: str | None = None
-    object_id: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
 
 
 def append(session: Session, event: AuditEvent) -> AuditEntry:
@@ -132,65 +122,87 @@ class AuditLog:
         self, where: AuditFilter, limit: int, offset: int
     ) -> tuple[Sequence[AuditEntry], int]:
         """Matching entries newest first (``limit``/``offset`` page) and the total count."""
-        query = _filtered(select(AuditEntry), where)
         async with self._db.async_session() as session:
-            total = (
-                await session.exec(_filtered(select(func.count()).select_from(AuditEntry), where))
-            ).one()
-            rows = (
-                await session.exec(
-                    query.order_by(col(AuditEntry.seq).desc()).limit(limit).offset(offset)
-                )
-            ).all()
-        return rows, int(total)
+            return await AuditRepository(session).page(where, limit, offset)
 
     async def all_entries(self, where: AuditFilter) -> Sequence[AuditEntry]:
         """Every matching entry, oldest first (exports)."""
         async with self._db.async_session() as session:
-            return (
-                await session.exec(
-                    _filtered(select(AuditEntry), where).order_by(col(AuditEntry.seq))
-                )
-            ).all()
+            return await AuditRepository(session).matching(where)
 
     def verify(self) -> ChainReport:
         """Check the whole chain (sync: it reads every entry; run it off the event loop)."""
         with self._db.session() as session:
             head = session.get(AuditChainHead, 1)
             assert head is not None, "the migration creates the chain head"
-            return verify_chain(_batches(session), head.seq, head.hash)
+            return verify_chain(in_chain_order(session), head.seq, head.hash)
 
 
-def _batches(session: Session) -> Iterator[AuditEntry]:
-    last = 0
-    while True:
-        rows = (
-            session.execute(
-                select(AuditEntry)
-                .where(col(AuditEntry.seq) > last)
-                .order_by(col(AuditEntry.seq))
-                .limit(VERIFY_BATCH)
+class ActorDirectory(Protocol):
+    """Who the log's actor ids are (the log holds ids only; the accounts domain answers)."""
+
+    async def id_of(self, email: str) -> str | None:
+        """The user id of an e-mail address, if it has an account."""
+        ...
+
+    async def emails_of(self, user_ids: set[str]) -> dict[str, str]:
+        """E-mail addresses by user id."""
+        ...
+
+
+class AuditReview:
+    """An administrator's review of the log: filtered pages, exports and the chain check.
+
+    Every read of the log is itself recorded (issue 5: "every admin read of the audit log"):
+    ``audit.read``, ``audit.export`` (reason: the format) and ``audit.verify`` (reason: ``ok``
+    or ``broken``). A read changes nothing, so its entry has a transaction of its own
+    (``AuditLog.record``); a page or an export whose entry cannot be written is not served.
+    """
+
+    def __init__(self, log: AuditLog, actors: ActorDirectory) -> None:
+        self._log = log
+        self._actors = actors
+
+    async def page(
+        self, reader: Principal, client: ClientInfo, where: AuditFilter, limit: int, offset: int
+    ) -> AuditPage:
+        """Entries matching ``where`` newest first, with their actors' e-mail addresses, and
+        the total. Raises ``AuditUnavailable``."""
+        await self._log.record(reader.audit_event(AuditAction.AUDIT_READ, client, "audit_log"))
+        rows, total = await self._log.entries(await self._resolved(where), limit, offset)
+        emails = await self._actors.emails_of({e.actor_id for e in rows if e.actor_id})
+        items = [
+            AuditEntryOut(
+                **e.model_dump(), actor_email=emails.get(e.actor_id) if e.actor_id else None
             )
-            .scalars()
-            .all()
+            for e in rows
+        ]
+        return AuditPage(items=items, total=total)
+
+    async def export(
+        self, reader: Principal, client: ClientInfo, where: AuditFilter, format: str
+    ) -> Sequence[AuditEntry]:
+        """Every entry matching ``where``, oldest first, for an export file in ``format``.
+        Raises ``AuditUnavailable``."""
+        await self._log.record(
+            reader.audit_event(AuditAction.AUDIT_EXPORT, client, "audit_log", reason=format)
         )
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1].seq
+        return await self._log.all_entries(await self._resolved(where))
 
+    async def verify(self, reader: Principal, client: ClientInfo) -> ChainReport:
+        """Check the whole chain off the event loop, then record the verdict. Raises
+        ``AuditUnavailable``."""
+        report = await anyio.to_thread.run_sync(self._log.verify)
+        verdict = "ok" if report.ok else "broken"
+        await self._log.record(
+            reader.audit_event(AuditAction.AUDIT_VERIFY, client, "audit_log", reason=verdict)
+        )
+        return report
 
-def _filtered(query: SelectOfScalar[_T], where: AuditFilter) -> SelectOfScalar[_T]:
-    if where.actor_id:
-        query = query.where(col(AuditEntry.actor_id) == where.actor_id)
-    if where.action:
-        query = query.where(col(AuditEntry.action) == where.action)
-    if where.object_type:
-        query = query.where(col(AuditEntry.object_type) == where.object_type)
-    if where.object_id:
-        query = query.where(col(AuditEntry.object_id) == where.object_id)
-    if where.since:
-        query = query.where(col(AuditEntry.at) >= where.since)
-    if where.until:
-        query = query.where(col(AuditEntry.at) <= where.until)
-    return query
+    async def _resolved(self, where: AuditFilter) -> AuditFilter:
+        """``where`` with an e-mail address in ``actor_id`` resolved to the account's id; one
+        without an account is left as it is, and matches nothing."""
+        if where.actor_id and "@" in where.actor_id:
+            actor_id = await self._actors.id_of(where.actor_id) or where.actor_id
+            return replace(where, actor_id=actor_id)
+        return where
