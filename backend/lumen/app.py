@@ -16,11 +16,12 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import make_asgi_app
 from starlette.middleware.sessions import SessionMiddleware
 
+from lumen.account.endpoints import router as account_router
 from lumen.admin.endpoints import router as admin_router
 from lumen.audit.endpoints import router as audit_router
-from lumen.auth.account_endpoints import router as account_router
 from lumen.auth.endpoints import router as auth_router
 from lumen.auth.oidc import STATE_COOKIE, STATE_MAX_AGE_S
+from lumen.auth.two_factor_endpoints import router as two_factor_router
 from lumen.chat.endpoints import router as chat_router
 from lumen.deps import csrf_protect
 from lumen.drugs.endpoints import router as drugs_router
@@ -66,7 +67,6 @@ def create_app(
             else await anyio.to_thread.run_sync(build_server, settings)
         )
         app.state.services = active.services()
-        app.state.server = active
         app.state.operator_token = secrets.token_urlsafe(32)
         server_file = _write_server_file(settings, app.state.operator_token)
         if seed:
@@ -102,6 +102,7 @@ def create_app(
         )
     app.include_router(health_router)
     app.include_router(auth_router)
+    app.include_router(two_factor_router)
     app.include_router(account_router)
     app.include_router(admin_router)
     app.include_router(audit_router)

@@ -16,12 +16,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from lumen.admin.service import UserAdminService
 from lumen.app import SERVER_FILE, create_app
 from lumen.audit.service import AuditLog
 from lumen.auth.operator import OPERATOR_HEADER
 from lumen.auth.roles import Role
 from lumen.auth.sessions import MemorySessionStore, Sessions
-from lumen.auth.users import UserAdmin
 from lumen.db import Database
 from lumen.knowledge.index.edge import IndexLocked
 from lumen.knowledge.ingestion import IngestReport
@@ -162,7 +162,7 @@ def users_create(
     settings = get_settings()
     upgrade_to_head(settings.sqlalchemy_url)
     db = Database(settings)
-    admin = UserAdmin(db, Sessions(MemorySessionStore(), 1, 1), AuditLog(db), 1)
+    admin = UserAdminService(db, Sessions(MemorySessionStore(), 1, 1), AuditLog(db), 1)
 
     async def create() -> None:
         try:

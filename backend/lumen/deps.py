@@ -17,25 +17,19 @@ import functools
 import secrets
 import uuid
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
-from lumen.audit.service import AuditLog
-from lumen.auth.components import Access
+from lumen.account.tokens import ApiTokenService
 from lumen.auth.cookies import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 from lumen.auth.operator import OPERATOR_HEADER, OPERATOR_ID, is_operator
 from lumen.auth.principal import ClientInfo, Principal
 from lumen.auth.roles import Role
 from lumen.auth.service import SIGNED_IN
-from lumen.auth.sessions import SessionRecord
-from lumen.chat.service import ChatService
-from lumen.knowledge.documents import DocumentService
+from lumen.auth.sessions import SessionRecord, Sessions
 from lumen.problems import Forbidden, Unauthorized
-
-if TYPE_CHECKING:
-    from lumen.runtime import Server
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sent by the web app's background polling: such a request does not count as activity.
@@ -63,23 +57,6 @@ def provide(kind: type[_T]) -> Callable[[Request], _T]:
     return dependency
 
 
-def get_server(request: Request) -> Server:
-    """INTERIM (issue 10 in progress): the whole server, until every domain has its aliases."""
-    server: Server = request.app.state.server
-    return server
-
-
-RuntimeDep = Annotated["Server", Depends(get_server)]
-
-ChatDep = Annotated[ChatService, Depends(provide(ChatService))]
-
-
-AccessDep = Annotated[Access, Depends(provide(Access))]
-
-
-AuditDep = Annotated[AuditLog, Depends(provide(AuditLog))]
-
-
 def client_info(request: Request) -> ClientInfo:
     """The caller's address (behind a proxy: uvicorn's ``--proxy-headers``) and user agent."""
     return ClientInfo(
@@ -91,7 +68,9 @@ def client_info(request: Request) -> ClientInfo:
 ClientDep = Annotated[ClientInfo, Depends(client_info)]
 
 
-async def current_session(request: Request, access: AccessDep) -> tuple[str, SessionRecord] | None:
+async def current_session(
+    request: Request, sessions: Annotated[Sessions, Depends(provide(Sessions))]
+) -> tuple[str, SessionRecord] | None:
     """The caller's live session (resolved once per request), or ``None``. Every request
     counts as activity for the idle timeout but those with ``X-Lumen-Background: 1``."""
     cached: tuple[str, SessionRecord] | None | object = getattr(
@@ -103,7 +82,7 @@ async def current_session(request: Request, access: AccessDep) -> tuple[str, Ses
     found = None
     if session_id:
         activity = request.headers.get(BACKGROUND_HEADER) != "1"
-        record = await access.sessions.resolve(session_id, activity=activity)
+        record = await sessions.resolve(session_id, activity=activity)
         found = (session_id, record) if record is not None else None
     request.state.lumen_session = found
     return found
@@ -183,12 +162,16 @@ def reader(
     """A dependency for read routes open to API tokens: a bearer token with ``scope``, or a
     signed-in session of ``roles``. 401 without either, 403 for a missing scope or role."""
 
-    async def guard(request: Request, access: AccessDep, session: SessionDep) -> Principal:
+    async def guard(
+        request: Request,
+        tokens: Annotated[ApiTokenService, Depends(provide(ApiTokenService))],
+        session: SessionDep,
+    ) -> Principal:
         if session is None and is_operator(request):
             return Principal(user_id=OPERATOR_ID, role=Role.ADMIN, scopes=frozenset({scope}))
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
-            principal = await access.tokens.authenticate(header[7:].strip())
+            principal = await tokens.authenticate(header[7:].strip())
             if principal is None:
                 raise Unauthorized("The API token is invalid, expired or revoked.")
             if scope not in principal.scopes:
@@ -200,6 +183,3 @@ def reader(
         return user
 
     return guard
-
-
-DocumentsDep = Annotated[DocumentService, Depends(provide(DocumentService))]

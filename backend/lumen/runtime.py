@@ -10,8 +10,18 @@ import logging
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from lumen.audit.service import AuditLog
-from lumen.auth.components import Access, build_access
+from limits.aio.storage import Storage
+
+from lumen.account.service import AccountService
+from lumen.account.tokens import ApiTokenService
+from lumen.admin.service import BreakGlassService, UserAdminService
+from lumen.audit.service import AuditLog, AuditReview
+from lumen.auth.oidc import OidcClient
+from lumen.auth.service import AuthService
+from lumen.auth.sessions import Sessions, open_session_store
+from lumen.auth.throttle import RateLimit, open_storage
+from lumen.auth.two_factor import TwoFactorService
+from lumen.chat.answers import Answers
 from lumen.chat.engines.base import DirectEngine, EngineStarter
 from lumen.chat.engines.breaker import CircuitBreaker
 from lumen.chat.engines.extractive import ExtractiveEngine
@@ -20,17 +30,19 @@ from lumen.chat.engines.selector import ResilientEngine
 from lumen.chat.service import ChatService
 from lumen.chat.triage import Triage
 from lumen.db import Database
+from lumen.jobs.service import JobService
 from lumen.jobs.worker import JobWorker
-from lumen.knowledge.documents import DocumentService
 from lumen.knowledge.embeddings import Embedder
 from lumen.knowledge.index.base import VectorIndex
 from lumen.knowledge.index.factory import open_index
 from lumen.knowledge.ingestion import Ingestor
 from lumen.knowledge.retrieval import Retriever
+from lumen.knowledge.service import KnowledgeService
 from lumen.knowledge.sparse import Bm25Encoder
 from lumen.knowledge.tasks import ingestion_tasks
 from lumen.knowledge.understanding import QuestionAnalyzer
 from lumen.knowledge.understanding.repository import load_vocabulary
+from lumen.observability.readiness import ReadinessChecks
 from lumen.security.encryption import KeyRing, load_key_ring
 from lumen.settings import Settings
 
@@ -68,31 +80,51 @@ class Runtime:
 class Server(Runtime):
     """Everything ``lumen serve`` runs, each part built before the server is (no field is
     filled in later). ``llm`` and ``breaker`` are ``None`` when no LLM server is configured
-    (``LUMEN_LLM_BASE_URL`` unset): answers then come from the extractive engine."""
+    (``LUMEN_LLM_BASE_URL`` unset): answers then come from the extractive engine; ``oidc`` is
+    ``None`` without an organisation sign-in (``LUMEN_OIDC_ISSUER`` unset)."""
 
     keys: KeyRing
     triage: Triage
     llm: OpenAICompatEngine | None
     breaker: CircuitBreaker | None
+    knowledge: KnowledgeService
     chat: ChatService
     worker: JobWorker
-    access: Access
+    jobs: JobService
+    audit_review: AuditReview
+    sessions: Sessions
+    throttle_storage: Storage
+    auth: AuthService
+    two_factor: TwoFactorService
+    oidc: OidcClient | None
+    api_tokens: ApiTokenService
+    users: UserAdminService
+    break_glass: BreakGlassService
+    account: AccountService
 
     async def _close_parts(self) -> None:
         self.worker.stop()
         if self.llm is not None:
             await self.llm.aclose()
-        await self.access.aclose()
+        await self.sessions.aclose()
 
     def services(self) -> dict[type, object]:
         """The instances request dependencies are resolved to, by type (``lumen.deps.provide``)."""
         parts: list[object] = [
             self.settings,
-            self.audit,
             self.chat,
-            self.worker,
-            self.access,
-            DocumentService(self.db),
+            self.sessions,
+            self.auth,
+            self.two_factor,
+            self.api_tokens,
+            self.users,
+            self.break_glass,
+            self.account,
+            *([self.oidc] if self.oidc is not None else []),
+            self.knowledge,
+            self.jobs,
+            self.audit_review,
+            ReadinessChecks([self.knowledge, self.jobs, self.chat, self.sessions]),
         ]
         return {type(part): part for part in parts}
 
@@ -158,7 +190,8 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
         )
         breaker = CircuitBreaker(cooldown_s=settings.llm_breaker_cooldown_s)
         engines = ResilientEngine(llm, extractive, breaker)
-    chat = ChatService(
+    storage = open_storage(settings.redis_url, settings.redis_key_prefix)
+    answers = Answers(
         db=parts["db"],
         keys=keys,
         retriever=parts["retriever"],
@@ -168,7 +201,22 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
         max_message_chars=settings.max_message_chars,
         audit=parts["audit"],
     )
-    access = build_access(settings, parts["db"], keys, chat, parts["audit"])
+    chat = ChatService(
+        db=parts["db"],
+        keys=keys,
+        answers=answers,
+        rate_limit=RateLimit(storage, "chat", settings.chat_rate_limit),
+        audit=parts["audit"],
+    )
+    sessions = Sessions(
+        open_session_store(settings.redis_url, settings.redis_key_prefix),
+        settings.session_idle_timeout_s,
+        settings.session_absolute_timeout_s,
+    )
+    auth = AuthService(parts["db"], sessions, storage, parts["audit"], settings.register_rate_limit)
+    break_glass = BreakGlassService(
+        parts["db"], keys, chat, parts["audit"], settings.break_glass_ttl_min
+    )
     worker = JobWorker(
         parts["db"],
         ingestion_tasks(
@@ -177,15 +225,26 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
             parts["retriever"].analyzer,
             settings.data_dir / "downloads",
         ),
-        parts["audit"],
     )
+    users = UserAdminService(parts["db"], sessions, parts["audit"], settings.invitation_ttl_h)
     return Server(
         **parts,
         keys=keys,
         triage=triage,
         llm=llm,
         breaker=breaker,
+        knowledge=KnowledgeService(parts["db"], parts["retriever"], parts["index"]),
         chat=chat,
         worker=worker,
-        access=access,
+        jobs=JobService(parts["db"], worker),
+        audit_review=AuditReview(parts["audit"], users),
+        sessions=sessions,
+        throttle_storage=storage,
+        auth=auth,
+        two_factor=TwoFactorService(parts["db"], keys, sessions, storage, parts["audit"], auth),
+        oidc=OidcClient.from_settings(settings, parts["db"], parts["audit"], auth),
+        api_tokens=ApiTokenService(parts["db"], parts["audit"]),
+        users=users,
+        break_glass=break_glass,
+        account=AccountService(parts["db"], chat, break_glass, sessions, parts["audit"]),
     )

@@ -6,6 +6,8 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
+import lumen.account.models
+import lumen.admin.models
 import lumen.audit.models
 import lumen.auth.models
 import lumen.chat.models

@@ -29,7 +29,7 @@ async def sso(small_runtime, oidc_provider: OidcProvider) -> AsyncIterator[httpx
     oidc = OidcClient(settings, small_runtime.db, small_runtime.audit, small_runtime.auth)
     runtime = dataclasses.replace(small_runtime, settings=settings, oidc=oidc)
     app = create_app(settings, runtime=runtime)
-    app.state.services, app.state.server = runtime.services(), runtime
+    app.state.services = runtime.services()
     app.state.operator_token = "unused"
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
