@@ -108,7 +108,7 @@ async def csrf_protect(request: Request, session: SessionDep) -> None:
         return
     sent = request.headers.get(CSRF_HEADER) or ""
     expected = session[1].csrf_token if session is not None else cookie
-    if not sent or not expected or not secrets.compare_digest(sent, expected):
+    if not sent or not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
         raise Forbidden(
             "The request lacks a valid CSRF token. Reload the page and try again.", code="csrf"
         )

@@ -23,4 +23,8 @@ def is_operator(request: Request) -> bool:
     client = request.client.host if request.client else ""
     sent = request.headers.get(OPERATOR_HEADER)
     expected: str = request.app.state.operator_token
-    return client in LOOPBACK and bool(sent) and secrets.compare_digest(sent or "", expected)
+    return (
+        client in LOOPBACK
+        and bool(sent)
+        and secrets.compare_digest((sent or "").encode(), expected.encode())
+    )

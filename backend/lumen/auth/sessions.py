@@ -256,7 +256,7 @@ class Sessions:
     async def end_by_handle(self, user_id: str, handle: str) -> bool:
         """End the user's session whose public handle is ``handle``; whether one was found."""
         for key, record in await self.list(user_id):
-            if secrets.compare_digest(record.handle, handle):
+            if secrets.compare_digest(record.handle.encode(), handle.encode()):
                 await self.store.delete(key, user_id)
                 return True
         return False

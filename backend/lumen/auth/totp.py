@@ -49,7 +49,7 @@ def matching_step(
     for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
         if last_step is not None and step <= last_step:
             continue
-        if hmac.compare_digest(totp.generate_otp(step), code):
+        if hmac.compare_digest(totp.generate_otp(step).encode(), code.encode()):
             return step
     return None
 
