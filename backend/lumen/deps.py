@@ -20,7 +20,7 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from lumen.account.tokens import ApiTokenService
 from lumen.auth.cookies import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
@@ -30,6 +30,10 @@ from lumen.auth.roles import Role
 from lumen.auth.service import SIGNED_IN
 from lumen.auth.sessions import SessionRecord, Sessions
 from lumen.problems import Forbidden, Unauthorized
+
+# Pagination offsets fit a signed 32-bit integer, which every database's OFFSET takes (a
+# larger one overflowed SQLite's: found by the API contract run).
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="Rows to skip.")]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sent by the web app's background polling: such a request does not count as activity.

@@ -31,6 +31,17 @@ def test_a_write_without_the_csrf_token_is_refused(patient) -> None:  # type: ig
     assert client.post("/api/v1/conversations", json={}).status_code == 201
 
 
+def test_non_ascii_tokens_are_refused_not_crashed_on(patient) -> None:  # type: ignore[no-untyped-def]
+    """Found by the API contract run: constant-time comparison of a non-ASCII string raised."""
+    client = patient.client
+    forged = {"X-CSRF-Token": "jeton-forgé".encode()}
+    refused = client.post("/api/v1/conversations", json={}, headers=forged)
+    assert refused.status_code == 403 and refused.json()["code"] == "csrf"
+    unknown = client.delete("/api/v1/auth/sessions/séance")
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"] == "application/problem+json"
+
+
 def test_a_cross_origin_write_is_refused_even_with_the_token(patient) -> None:  # type: ignore[no-untyped-def]
     refused = patient.client.post(
         "/api/v1/conversations", json={}, headers={"Origin": "https://evil.example"}

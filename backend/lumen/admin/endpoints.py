@@ -20,7 +20,7 @@ from lumen.admin.schemas import (
     UserUpdate,
 )
 from lumen.auth.roles import Role
-from lumen.deps import AdminUser, ClientDep
+from lumen.deps import AdminUser, ClientDep, Offset
 from lumen.problems import problem_responses
 
 # 401 without a session, 403 for another role or a 2FA step still to do.
@@ -34,7 +34,7 @@ async def list_users(
     q: Annotated[str, Query(max_length=254)] = "",
     role: Role | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> AdminUserList:
     """Users whose e-mail contains ``q``, optionally of one role, oldest first."""
     rows, total = await users.search(q, role, limit, offset)

@@ -18,7 +18,7 @@ from lumen.audit.chain import canonical_time
 from lumen.audit.deps import AuditReviewDep, FilterDep
 from lumen.audit.models import AuditEntry
 from lumen.audit.schemas import ActionList, AuditPage, VerifyOut
-from lumen.deps import AdminUser, ClientDep
+from lumen.deps import AdminUser, ClientDep, Offset
 from lumen.problems import problem_responses
 
 router = APIRouter(prefix="/api/v1/admin/audit", tags=["audit"])
@@ -35,7 +35,7 @@ async def list_entries(
     review: AuditReviewDep,
     client: ClientDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> AuditPage:
     """Entries matching the filter, newest first, paginated by ``limit``/``offset``. 503 when
     the read cannot be recorded."""

@@ -2232,6 +2232,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
+                /** @description Rows to skip. */
                 offset?: number;
                 /** @description A user id, or an e-mail address (resolved to its id) */
                 actor_id?: string | null;
@@ -2596,6 +2597,7 @@ export interface operations {
                 q?: string;
                 role?: components["schemas"]["Role"] | null;
                 limit?: number;
+                /** @description Rows to skip. */
                 offset?: number;
             };
             header?: never;
