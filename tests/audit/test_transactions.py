@@ -221,3 +221,21 @@ def test_an_audit_store_failure_rolls_the_change_back_and_answers_503(
     assert response.json()["title"] == "Audit log unavailable"
     assert _count(small_runtime, scenario.changed(account, subject)) == before
     assert _entries(small_runtime, scenario.action, account.user_id) == 0
+
+
+def test_a_sign_out_the_audit_log_refuses_still_ends_the_session(
+    account_of: Callable[[str], Account],
+    small_runtime,  # type: ignore[no-untyped-def]
+) -> None:
+    """Sessions live in the session store (Redis in production), which shares no transaction
+    with the audit log: the session ends first, then its entry is written. When the entry
+    cannot be written the client hears 503, and the session is over all the same: the failure
+    leaves less access, never a sign-out on record that left the session open."""
+    account = account_of("patient")
+
+    with _audit_store_refusing(small_runtime, "auth.session_end"):
+        response = account.client.post("/api/v1/auth/logout")
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert account.client.get("/api/v1/auth/me").status_code == 401
