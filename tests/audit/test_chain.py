@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from lumen.audit.actions import AuditAction
-from lumen.audit.service import AuditEvent, AuditLog
+from lumen.audit.service import AuditEvent, AuditLog, append
 from lumen.db import Database
 from lumen.migrate import upgrade_to_head
 from lumen.settings import Settings
@@ -37,8 +37,11 @@ def _event(n: int) -> AuditEvent:
 
 
 def _fill(log: AuditLog, count: int) -> None:
+    db: Database = log.db  # type: ignore[attr-defined]
     for n in range(count):
-        log.record_sync(_event(n))
+        with db.session() as session:
+            append(session, _event(n))
+            session.commit()
 
 
 def _raw(log: AuditLog, *statements: str) -> None:

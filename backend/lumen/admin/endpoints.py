@@ -76,7 +76,7 @@ async def break_glass(
     """Open a time-limited, audited access to one conversation, with a stated reason (at
     least 20 characters) that the patient will see. 404 for an unknown conversation."""
     view = await grants.grant(admin, body.conversation_id, body.reason, client)
-    return BreakGlassOut.of(view)
+    return BreakGlassOut.model_validate(view)
 
 
 @router.get("/break-glass/{grant_id}", responses=problem_responses(404, 410, 503))
@@ -85,4 +85,4 @@ async def read_break_glass(
 ) -> BreakGlassRead:
     """The conversation of a live grant (each read audited). 410 once the grant expired."""
     view, detail = await grants.read(admin, grant_id, client)
-    return BreakGlassRead(grant=BreakGlassOut.of(view), conversation=detail)
+    return BreakGlassRead(grant=BreakGlassOut.model_validate(view), conversation=detail)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from lumen.admin.service import GrantView
 from lumen.auth.models import User
 from lumen.auth.roles import Role
 from lumen.chat.schemas import ConversationDetail
@@ -77,24 +76,15 @@ class BreakGlassIn(BaseModel):
 
 
 class BreakGlassOut(BaseModel):
-    """A break-glass grant."""
+    """A break-glass grant (read from the service's ``GrantView``)."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     conversation_id: uuid.UUID
     reason: str
     created_at: datetime
     expires_at: datetime
-
-    @classmethod
-    def of(cls, view: GrantView) -> BreakGlassOut:
-        """From the service's view of a grant."""
-        return cls(
-            id=view.id,
-            conversation_id=view.conversation_id,
-            reason=view.reason,
-            created_at=view.created_at,
-            expires_at=view.expires_at,
-        )
 
 
 class BreakGlassRead(BaseModel):

@@ -112,12 +112,6 @@ class AuditLog:
             await session.run_sync(append, event)
             await session.commit()
 
-    def record_sync(self, event: AuditEvent) -> None:
-        """``record`` for threads without an event loop (job worker, CLI); the same rule."""
-        with self._db.session() as session:
-            append(session, event)
-            session.commit()
-
     async def entries(
         self, where: AuditFilter, limit: int, offset: int
     ) -> tuple[Sequence[AuditEntry], int]:

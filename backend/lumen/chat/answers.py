@@ -113,7 +113,7 @@ class Answers:
             conversation = await repo.owned_conversation(owner_id, conversation_id)
             repo.title_if_untitled(conversation, question)
             repo.add_message(conversation_id, "user", question)
-            await repo.touch(conversation)
+            repo.touch(conversation)
             await self._audit.append(session, audit_event)
             await session.commit()
         return self._stream(conversation_id, question, collections, set_id, started)
@@ -252,7 +252,7 @@ class Answers:
             message = repo.add_message(
                 conversation_id, "assistant", text, kind="escalation", engine="triage"
             )
-            await repo.record_triage(conversation_id, category, detector)
+            repo.record_triage(conversation_id, category, detector)
             await self._audit.append(
                 session, _triage_event(AuditAction.ESCALATION, conversation_id)
             )

@@ -154,12 +154,12 @@ class ChatRepository:
         message.citations = citations
         self.session.add(message)
 
-    async def touch(self, conversation: Conversation) -> None:
+    def touch(self, conversation: Conversation) -> None:
         """Mark the conversation as just active."""
         conversation.updated_at = utcnow()
         self.session.add(conversation)
 
-    async def record_triage(self, conversation_id: uuid.UUID, category: str, detector: str) -> None:
+    def record_triage(self, conversation_id: uuid.UUID, category: str, detector: str) -> None:
         """Record an escalation without the message text."""
         self.session.add(
             TriageEvent(conversation_id=conversation_id, category=category, detector=detector)
