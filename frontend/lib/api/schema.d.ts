@@ -1119,7 +1119,7 @@ export interface components {
         };
         /**
          * BreakGlassOut
-         * @description A break-glass grant.
+         * @description A break-glass grant (read from the service's ``GrantView``).
          */
         BreakGlassOut: {
             /**
