@@ -7,11 +7,18 @@ test.describe("chat", { tag: "@api" }, () => {
     page,
   }) => {
     await page.goto("/chat");
+    // An extractive answer can finish in 100 ms: hold the request briefly so that the
+    // streaming state below is there to be seen.
+    await page.route("**/messages", async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      await route.continue().catch(() => undefined);
+    });
     await ask(page, "What are the symptoms of glaucoma?");
 
     // While the answer streams, the box cannot send again and offers Stop instead.
     await expect(page.getByRole("button", { name: "Stop" })).toBeVisible();
     const answer = await finishedAnswer(page);
+    await page.unroute("**/messages");
     await expect(page.getByRole("button", { name: "Send" })).toBeVisible();
     await expect(page).toHaveURL(/[?&]c=[0-9a-f-]{36}/);
     await expect(answer.getByText(/not medical advice|medical advice/i)).toBeVisible();
