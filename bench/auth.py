@@ -23,7 +23,7 @@ import numpy as np
 from tests.servers import lumen_serve
 
 from lumen.audit.actions import AuditAction
-from lumen.audit.service import AuditEvent, AuditLog
+from lumen.audit.service import AuditEvent, open_audit_log
 from lumen.auth.passwords import check_password_policy, hash_password, verify_password
 from lumen.auth.sessions import MemorySessionStore, RedisSessionStore, Sessions, SessionStore
 from lumen.db import Database
@@ -97,7 +97,7 @@ def _audit(url: str | None, data_dir: Path) -> dict[str, float]:
     settings = Settings(data_dir=data_dir, database_url=url)
     upgrade_to_head(settings.sqlalchemy_url)
     db = Database(settings)
-    log = AuditLog(db)
+    log = open_audit_log(settings, db)
     event = AuditEvent(
         AuditAction.CONVERSATION_READ, actor_id=str(uuid.uuid4()), actor_role="patient",
         object_type="conversation", object_id=str(uuid.uuid4()), ip="127.0.0.1", user_agent="bench",

@@ -85,6 +85,11 @@ def staff(base_url: str, runtime, role: str) -> Account:  # type: ignore[no-unty
 
 
 def audit_rows(runtime) -> list[tuple]:  # type: ignore[no-untyped-def, type-arg]
-    """Every row of the audit table of ``runtime``'s SQLite database, as stored."""
+    """Every row of the audit table of ``runtime``'s SQLite database, as stored, in insertion
+    order: (seq, at, actor_id, actor_role, action, object_type, object_id, outcome, reason,
+    ip, user_agent, prev_hash, hash); ``seq`` and the hashes are ``None`` until sealed."""
     with sqlite3.connect(runtime.settings.data_dir / "lumen.db") as raw:
-        return raw.execute("SELECT * FROM audit_entries").fetchall()
+        return raw.execute(
+            "SELECT seq, at, actor_id, actor_role, action, object_type, object_id, outcome, "
+            "reason, ip, user_agent, prev_hash, hash FROM audit_entries ORDER BY id"
+        ).fetchall()

@@ -18,7 +18,8 @@ from rich.table import Table
 
 from lumen.admin.service import UserAdminService
 from lumen.app import SERVER_FILE, create_app
-from lumen.audit.service import AuditLog
+from lumen.audit.checkpoints import write_signing_key
+from lumen.audit.service import open_audit_log
 from lumen.auth.operator import OPERATOR_HEADER
 from lumen.auth.roles import Role
 from lumen.auth.sessions import MemorySessionStore, Sessions
@@ -162,11 +163,13 @@ def users_create(
     settings = get_settings()
     upgrade_to_head(settings.sqlalchemy_url)
     db = Database(settings)
-    admin = UserAdminService(db, Sessions(MemorySessionStore(), 1, 1), AuditLog(db), 1)
+    log = open_audit_log(settings, db)
+    admin = UserAdminService(db, Sessions(MemorySessionStore(), 1, 1), log, 1)
 
     async def create() -> None:
         try:
             user = await admin.create(email, role, password)
+            await anyio.to_thread.run_sync(log.sealer.seal)  # no server may be running
         finally:
             await db.dispose()
         console.print(f"created {user.role} {user.email} ({user.id})")
@@ -180,20 +183,53 @@ def users_create(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check the audit log's hash chain; exit 1 and name the first broken entry if any."""
+    """Seal pending entries, then check the audit log's hash chain against its head and the
+    latest signed checkpoints; exit 1 and name the first broken entry if any."""
     settings = get_settings()
     upgrade_to_head(settings.sqlalchemy_url)
     db = Database(settings)
-    report = AuditLog(db).verify()
+    log = open_audit_log(settings, db)
+    report = log.verify()
+    latest = log.sealer.checkpoints.latest()
     anyio.run(db.dispose)
     if report.ok:
-        console.print(f"audit log intact: {report.entries_checked} entries")
+        signed = f"; signed checkpoint at entry {latest.seq} ({latest.at})" if latest else ""
+        console.print(f"audit log intact: {report.entries_checked} entries{signed}")
         return
+    where = f" at entry {report.first_broken_seq}" if report.first_broken_seq else ""
     console.print(
-        f"[red]audit log broken at entry {report.first_broken_seq}:[/] {report.problem} "
+        f"[red]audit log broken{where}:[/] {report.problem} "
         f"({report.entries_checked} entries check out before it)"
     )
     raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Seal pending entries and write a signed checkpoint of the chain head now (the server
+    writes one every ``LUMEN_AUDIT_CHECKPOINT_INTERVAL_S`` by itself)."""
+    settings = get_settings()
+    upgrade_to_head(settings.sqlalchemy_url)
+    db = Database(settings)
+    log = open_audit_log(settings, db)
+    written = log.sealer.checkpoint()
+    anyio.run(db.dispose)
+    if written is None:
+        console.print("no new entries since the last checkpoint")
+    else:
+        console.print(f"signed checkpoint at entry {written.seq}: {log.sealer.checkpoints.folder}")
+
+
+@audit_app.command("keygen")
+def audit_keygen(path: Path) -> None:
+    """Write a new Ed25519 signing key (PKCS#8 PEM, mode 0600) to PATH for
+    ``LUMEN_AUDIT_SIGNING_KEY_FILE``; an existing file is never replaced."""
+    try:
+        write_signing_key(path)
+    except FileExistsError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    console.print(f"signing key written to {path}; keep it outside the database's backups")
 
 
 def _ingest(kind: str, source: str) -> None:

@@ -10,12 +10,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import TypedDict
 
+import anyio
 from limits.aio.storage import Storage
 
 from lumen.account.service import AccountService
 from lumen.account.tokens import ApiTokenService
 from lumen.admin.service import BreakGlassService, UserAdminService
-from lumen.audit.service import AuditLog, AuditReview
+from lumen.audit.service import AuditLog, AuditReview, open_audit_log
 from lumen.auth.oidc import OidcClient
 from lumen.auth.service import AuthService
 from lumen.auth.sessions import Sessions, open_session_store
@@ -104,6 +105,7 @@ class Server(Runtime):
 
     async def _close_parts(self) -> None:
         self.worker.stop()
+        await anyio.to_thread.run_sync(self.audit.sealer.stop)
         if self.llm is not None:
             await self.llm.aclose()
         await self.sessions.aclose()
@@ -155,7 +157,7 @@ def _knowledge_parts(settings: Settings, embedder: Embedder | None) -> _Knowledg
         index=index,
         retriever=Retriever(embedder, bm25, index, QuestionAnalyzer(lambda: load_vocabulary(db))),
         ingestor=Ingestor(db, embedder, bm25, index),
-        audit=AuditLog(db),
+        audit=open_audit_log(settings, db),
     )
 
 
@@ -227,6 +229,7 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
         ),
     )
     users = UserAdminService(parts["db"], sessions, parts["audit"], settings.invitation_ttl_h)
+    parts["audit"].sealer.start()
     return Server(
         **parts,
         keys=keys,

@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     # Embedded default: a key generated under data_dir. Production refuses to start without one.
     encryption_keys: SecretStr | None = None
 
+    # Audit log (issue 11): entries are chained in batches every seal interval; the chain head
+    # is signed (Ed25519) into the checkpoint folder every checkpoint interval. Both the key
+    # and the folder live outside the database; production must name the key file.
+    audit_signing_key_file: Path | None = None
+    audit_checkpoint_dir: Path | None = None
+    audit_seal_interval_s: float = Field(default=0.5, gt=0)
+    audit_checkpoint_interval_s: float = Field(default=60.0, gt=0)
+
     # Sessions, rate limits and lockouts: in-process unless a Redis URL is given (production).
     redis_url: str | None = None
     redis_key_prefix: str = "lumen"

@@ -1,4 +1,5 @@
-"""The audit log's hash chain on SQLite and PostgreSQL: appends, verification, tampering."""
+"""The audit log's hash chain on SQLite and PostgreSQL: appends, sealing in batches,
+verification, tampering, and signed checkpoints outside the database."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from lumen.audit.actions import AuditAction
-from lumen.audit.service import AuditEvent, AuditLog, append
+from lumen.audit.service import AuditEvent, AuditLog, append, open_audit_log
 from lumen.db import Database
 from lumen.migrate import upgrade_to_head
 from lumen.settings import Settings
@@ -23,7 +24,7 @@ def log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuditLog]:
     settings = Settings(data_dir=tmp_path, database_url=url)
     upgrade_to_head(settings.sqlalchemy_url)
     db = Database(settings)
-    audit = AuditLog(db)
+    audit = open_audit_log(settings, db)
     audit.db = db  # type: ignore[attr-defined]
     yield audit
     anyio.run(db.dispose)
@@ -37,11 +38,13 @@ def _event(n: int) -> AuditEvent:
 
 
 def _fill(log: AuditLog, count: int) -> None:
+    """Append ``count`` entries, each in its own transaction, and seal them."""
     db: Database = log.db  # type: ignore[attr-defined]
     for n in range(count):
         with db.session() as session:
             append(session, _event(n))
             session.commit()
+    log.sealer.seal()
 
 
 def _raw(log: AuditLog, *statements: str) -> None:
@@ -119,3 +122,151 @@ def test_an_entry_rewritten_with_a_fresh_hash_breaks_the_next_link(log: AuditLog
     )
     report = log.verify()
     assert not report.ok and report.first_broken_seq == 3
+
+
+def _rewrite_from(log: AuditLog, seq: int) -> None:
+    """What an attacker with the database (not the signing key) does to hide an edit: change
+    entry ``seq``, recompute every later hash and link, and move the head to match."""
+    from lumen.audit.chain import entry_hash
+    from lumen.audit.models import AuditChainHead, AuditEntry
+
+    with log.db.session() as session:  # type: ignore[attr-defined]
+        rows = session.exec(
+            sa.select(AuditEntry).where(AuditEntry.seq >= seq).order_by(AuditEntry.seq)  # type: ignore[operator]
+        ).all()
+        head = session.get(AuditChainHead, 1)
+        assert head is not None
+        prev = rows[0][0].prev_hash
+        statements = [*_drop_triggers(log)]
+        for (row,) in rows:
+            forged = AuditEntry(**{**row.model_dump(), "prev_hash": prev})
+            if row.seq == seq:
+                forged.object_id = "c-forged"
+            forged.hash = entry_hash(forged)
+            statements.append(
+                f"UPDATE audit_entries SET object_id = '{forged.object_id}', "
+                f"prev_hash = '{forged.prev_hash}', hash = '{forged.hash}' WHERE seq = {row.seq}"
+            )
+            prev = forged.hash
+        statements.append(f"UPDATE audit_chain_head SET hash = '{prev}' WHERE id = 1")
+    _raw(log, *statements)
+
+
+def test_a_rewritten_tail_and_head_pass_the_chain_but_not_the_signed_checkpoint(
+    log: AuditLog,
+) -> None:
+    from lumen.audit.chain import verify_chain
+    from lumen.audit.models import AuditChainHead
+    from lumen.audit.repository import in_chain_order
+
+    _fill(log, 3)
+    assert log.sealer.checkpoint() is not None  # signed at entry 3
+    _fill(log, 3)
+    assert log.sealer.checkpoint() is not None  # signed at entry 6
+    _rewrite_from(log, 5)
+
+    with log.db.session() as session:  # type: ignore[attr-defined]
+        head = session.get(AuditChainHead, 1)
+        assert head is not None
+        alone = verify_chain(in_chain_order(session), head.seq, head.hash)
+    assert alone.ok, "the rewrite is consistent: the chain alone cannot see it"
+    report = log.verify()
+    assert not report.ok
+    assert report.first_broken_seq == 4, "dated after the last checkpoint that still matches"
+    assert (
+        report.problem
+        == "entries 4 to 6 were rewritten: entry 6 differs from its signed checkpoint"
+    )
+
+
+def test_a_deleted_tail_with_the_head_moved_back_is_caught_by_the_checkpoint(
+    log: AuditLog,
+) -> None:
+    _fill(log, 5)
+    log.sealer.checkpoint()
+    with log.db.session() as session:  # type: ignore[attr-defined]
+        from lumen.audit.models import AuditEntry
+
+        third = session.exec(sa.select(AuditEntry).where(AuditEntry.seq == 3)).one()[0]  # type: ignore[arg-type]
+    _raw(
+        log,
+        *_drop_triggers(log),
+        "DELETE FROM audit_entries WHERE seq > 3",
+        f"UPDATE audit_chain_head SET seq = 3, hash = '{third.hash}' WHERE id = 1",
+    )
+    report = log.verify()
+    assert not report.ok and report.first_broken_seq == 1
+    assert report.problem == "the chain ends at 3; a signed checkpoint saw entry 5"
+
+
+def test_a_forged_checkpoint_is_refused(log: AuditLog) -> None:
+    import json
+
+    _fill(log, 2)
+    written = log.sealer.checkpoint()
+    assert written is not None
+    path = next(log.sealer.checkpoints.folder.glob("checkpoint-*.json"))
+    forged = json.loads(path.read_text()) | {"hash": "f" * 64}
+    path.write_text(json.dumps(forged))
+    report = log.verify()
+    assert not report.ok and report.first_broken_seq is None
+    assert report.problem == f"{path.name}: the signature does not verify"
+
+
+def test_entries_wait_unsealed_until_the_sealer_chains_them_in_order(log: AuditLog) -> None:
+    from lumen.audit.models import AuditEntry
+
+    db: Database = log.db  # type: ignore[attr-defined]
+    for n in range(3):
+        with db.session() as session:
+            append(session, _event(n))
+            session.commit()
+    with db.session() as session:
+        rows = session.exec(sa.select(AuditEntry).order_by(AuditEntry.id)).all()  # type: ignore[arg-type]
+        assert [r[0].seq for r in rows] == [None, None, None]
+    assert log.sealer.seal() == 3
+    with db.session() as session:
+        rows = session.exec(sa.select(AuditEntry).order_by(AuditEntry.id)).all()  # type: ignore[arg-type]
+        assert [r[0].seq for r in rows] == [1, 2, 3]
+    assert log.verify().ok
+
+
+def test_the_database_refuses_to_reseal_or_edit_an_unsealed_entry(log: AuditLog) -> None:
+    _fill(log, 1)
+    with log.db.session() as session:  # type: ignore[attr-defined]
+        append(session, _event(9))
+        session.commit()
+    for statement in (
+        "UPDATE audit_entries SET hash = 'x' WHERE seq = 1",  # sealed: final
+        "UPDATE audit_entries SET actor_id = 'someone' WHERE seq IS NULL",  # content: final
+    ):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            _raw(log, statement)
+    assert log.verify().ok
+
+
+def test_the_sealer_thread_seals_within_its_interval(log: AuditLog) -> None:
+    import time
+
+    db: Database = log.db  # type: ignore[attr-defined]
+    log.sealer.start()
+    try:
+        with db.session() as session:
+            append(session, _event(1))
+            session.commit()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with db.session() as session:
+                if (
+                    session.execute(
+                        sa.text("SELECT count(*) FROM audit_entries WHERE hash IS NULL")
+                    ).scalar()
+                    == 0
+                ):
+                    break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the entry was not sealed within 5 s")
+    finally:
+        log.sealer.stop()
+    assert log.sealer.checkpoints.latest() is not None, "stopping writes a last checkpoint"

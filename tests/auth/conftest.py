@@ -60,7 +60,7 @@ async def stack(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     """``AuthService`` and ``TwoFactorService`` as ``make run`` builds them (SQLite,
     in-process stores), then as production does (PostgreSQL, Redis): the same tests run on
     both columns."""
-    from lumen.audit.service import AuditLog
+    from lumen.audit.service import open_audit_log
     from lumen.auth.service import AuthService
     from lumen.auth.sessions import Sessions, open_session_store
     from lumen.auth.throttle import open_storage
@@ -83,7 +83,7 @@ async def stack(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     )  # fmt: skip
     upgrade_to_head(settings.sqlalchemy_url)
     db = Database(settings)
-    audit = AuditLog(db)
+    audit = open_audit_log(settings, db)
     sessions = Sessions(
         open_session_store(redis_url, prefix),
         settings.session_idle_timeout_s,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from limits.aio.storage import MemoryStorage
 
-from lumen.audit.service import AuditLog, AuditUnavailable
+from lumen.audit.service import AuditUnavailable, open_audit_log
 from lumen.auth.principal import ClientInfo, Principal
 from lumen.auth.roles import Role
 from lumen.auth.throttle import RateLimit
@@ -37,7 +37,10 @@ class Chat:
 
     def break_the_audit_log(self) -> None:
         with sqlite3.connect(self.db_path) as raw:
-            raw.execute("DELETE FROM audit_chain_head")
+            raw.execute(
+                "CREATE TRIGGER audit_down BEFORE INSERT ON audit_entries "
+                "BEGIN SELECT RAISE(ABORT, 'audit store down'); END"
+            )
 
 
 @pytest.fixture
@@ -46,7 +49,7 @@ async def chat(small_runtime, tmp_path: Path) -> AsyncIterator[Chat]:  # type: i
     upgrade_to_head(settings.sqlalchemy_url)
     db = Database(settings)
     keys = load_key_ring(settings)
-    audit = AuditLog(db)
+    audit = open_audit_log(settings, db)
     answers = Answers(
         db=db,
         keys=keys,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -42,13 +42,24 @@ class ChainReport:
     problem: str | None = None
 
 
-def verify_chain(entries: Iterable[AuditEntry], head_seq: int, head_hash: str) -> ChainReport:
-    """Check ``entries`` (ascending ``seq``) against each other and the chain head.
+def verify_chain(
+    entries: Iterable[AuditEntry],
+    head_seq: int,
+    head_hash: str,
+    signed: Mapping[int, str] | None = None,
+) -> ChainReport:
+    """Check sealed ``entries`` (ascending ``seq``) against each other, the chain head and the
+    ``signed`` checkpoints (``seq`` → hash, signatures already checked).
 
     Detects an edited entry (its hash no longer matches its fields), an inserted or deleted
-    entry (a gap in ``seq`` or a ``prev_hash`` that is not the previous entry's hash), and a
-    deletion at the tail (the last entry is not the head).
+    entry (a gap in ``seq`` or a ``prev_hash`` that is not the previous entry's hash), a
+    deletion at the tail (the last entry is not the head), and a rewrite of the tail and the
+    head together (an entry's hash differs from a signed checkpoint, or the chain ends before
+    one). A rewrite is dated to the checkpoints around it: ``first_broken_seq`` is the first
+    entry after the last checkpoint that still matches.
     """
+    signed = signed or {}
+    last_signed = 0  # the last entry a checkpoint confirms
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
     for entry in entries:
         if entry.seq != expected_seq:
@@ -59,9 +70,26 @@ def verify_chain(entries: Iterable[AuditEntry], head_seq: int, head_hash: str) -
             )
         if entry_hash(entry) != entry.hash:
             return ChainReport(False, checked, entry.seq, "the entry was altered")
+        if entry.seq in signed:
+            if signed[entry.seq] != entry.hash:
+                return ChainReport(
+                    False,
+                    checked,
+                    last_signed + 1,
+                    f"entries {last_signed + 1} to {entry.seq} were rewritten: entry {entry.seq} "
+                    "differs from its signed checkpoint",
+                )
+            last_signed = entry.seq
         expected_prev, expected_seq, checked = entry.hash, entry.seq + 1, checked + 1
     if checked != head_seq or expected_prev != head_hash:
         return ChainReport(
             False, checked, checked + 1, f"the chain ends at {checked}; the head says {head_seq}"
+        )
+    if signed and max(signed) > checked:
+        return ChainReport(
+            False,
+            checked,
+            min(last_signed, checked) + 1,
+            f"the chain ends at {checked}; a signed checkpoint saw entry {max(signed)}",
         )
     return ChainReport(True, checked)

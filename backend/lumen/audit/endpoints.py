@@ -23,7 +23,7 @@ from lumen.problems import problem_responses
 
 router = APIRouter(prefix="/api/v1/admin/audit", tags=["audit"])
 EXPORT_FIELDS = (
-    "seq", "at", "actor_id", "actor_role", "action", "object_type", "object_id", "outcome",
+    "id", "seq", "at", "actor_id", "actor_role", "action", "object_type", "object_id", "outcome",
     "reason", "ip", "user_agent", "prev_hash", "hash",
 )  # fmt: skip
 

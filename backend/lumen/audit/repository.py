@@ -34,7 +34,7 @@ class AuditRepository:
         rows = (
             await self.session.exec(
                 _filtered(select(AuditEntry), where)
-                .order_by(col(AuditEntry.seq).desc())
+                .order_by(col(AuditEntry.id).desc())
                 .limit(limit)
                 .offset(offset)
             )
@@ -45,13 +45,14 @@ class AuditRepository:
         """Every matching entry, oldest first."""
         return (
             await self.session.exec(
-                _filtered(select(AuditEntry), where).order_by(col(AuditEntry.seq))
+                _filtered(select(AuditEntry), where).order_by(col(AuditEntry.id))
             )
         ).all()
 
 
 def in_chain_order(session: Session) -> Iterator[AuditEntry]:
-    """Every entry by ``seq``, read ``VERIFY_BATCH`` at a time (sync: the chain check)."""
+    """Every sealed entry by ``seq``, read ``VERIFY_BATCH`` at a time (sync: the chain
+    check)."""
     last = 0
     while True:
         rows = (
@@ -67,7 +68,7 @@ def in_chain_order(session: Session) -> Iterator[AuditEntry]:
         if not rows:
             return
         yield from rows
-        last = rows[-1].seq
+        last = rows[-1].seq or 0  # never None: the query reads sealed entries
 
 
 def _filtered(query: SelectOfScalar[_T], where: AuditFilter) -> SelectOfScalar[_T]:

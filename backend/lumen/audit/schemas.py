@@ -22,9 +22,12 @@ class AuditFilter:
 
 
 class AuditEntryOut(BaseModel):
-    """An entry, with the actor's e-mail resolved now (``None`` once the account is gone)."""
+    """An entry, with the actor's e-mail resolved now (``None`` once the account is gone).
+    ``id`` is the insertion order; ``seq``, ``prev_hash`` and ``hash`` are ``None`` until the
+    sealer has chained the entry (within a second of its commit)."""
 
-    seq: int
+    id: int
+    seq: int | None
     at: datetime
     actor_id: str | None
     actor_email: str | None
@@ -36,8 +39,8 @@ class AuditEntryOut(BaseModel):
     reason: str | None
     ip: str | None
     user_agent: str | None
-    prev_hash: str
-    hash: str
+    prev_hash: str | None
+    hash: str | None
 
 
 class AuditPage(BaseModel):
@@ -54,7 +57,8 @@ class ActionList(BaseModel):
 
 
 class VerifyOut(BaseModel):
-    """The chain check: ``first_broken_seq`` names the first entry that fails."""
+    """The chain check: ``first_broken_seq`` names the first entry that fails (``None`` when a
+    checkpoint file itself fails its signature)."""
 
     ok: bool
     entries_checked: int

@@ -2,7 +2,8 @@
 
 The rule (HIPAA 164.312(b) audit controls): a service records an action in the same transaction
 as the change it records, so that neither can commit without the other. ``AuditLog.append``
-(async) and ``append`` (sync) write into the caller's session; the caller commits. An audit
+(async) and ``append`` (sync) write into the caller's session; the caller commits. Entries are
+chained into the log's hash chain in batches by the sealer (``lumen.audit.sealing``). An audit
 write that fails raises ``AuditUnavailable`` (503 problem+json) and the caller's transaction
 rolls back with it. ``AuditLog.record`` opens a transaction of its own, only for events that
 change nothing (a refused attempt, a failed read): there is no change for it to disagree with.
@@ -15,19 +16,20 @@ from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 import anyio
-from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from lumen.audit.actions import AuditAction
-from lumen.audit.chain import ChainReport, entry_hash, verify_chain
+from lumen.audit.chain import ChainReport, verify_chain
+from lumen.audit.checkpoints import Checkpoints, InvalidCheckpoint, load_signing_key
 from lumen.audit.models import AuditChainHead, AuditEntry
 from lumen.audit.repository import AuditRepository, in_chain_order
 from lumen.audit.schemas import AuditEntryOut, AuditFilter, AuditPage
+from lumen.audit.sealing import AuditSealer
 from lumen.db import Database
 from lumen.problems import ServiceUnavailable
+from lumen.settings import Settings
 
 if TYPE_CHECKING:  # auth's principal builds audit events: a runtime import would be circular
     from lumen.auth.principal import ClientInfo, Principal
@@ -57,35 +59,23 @@ class AuditEvent:
 
 
 def append(session: Session, event: AuditEvent) -> AuditEntry:
-    """Append one entry in ``session``'s transaction (the caller commits).
+    """Append one entry, unsealed, in ``session``'s transaction (the caller commits; the
+    sealer chains it shortly after, ``lumen.audit.sealing``).
 
     The caller's pending changes are flushed first, so that their own errors surface as they
-    are. Bumping the head row then takes the write lock, so the entry's ``seq`` and
-    ``prev_hash`` are read under it and concurrent appends cannot fork the chain; the lock is
-    held until the caller's transaction ends. Raises ``AuditUnavailable`` when the entry cannot
-    be written (the caller's transaction must then roll back, which leaving its session block
-    on the exception does).
+    are; then the entry is inserted, so that a refused insert surfaces here. No lock is taken
+    beyond the insert's own. Raises ``AuditUnavailable`` when the entry cannot be written (the
+    caller's transaction must then roll back, which leaving its session block on the exception
+    does).
     """
     session.flush()
+    fields = asdict(event)
+    fields["action"] = str(event.action)
+    if fields["user_agent"]:
+        fields["user_agent"] = fields["user_agent"][:USER_AGENT_CHARS]
+    entry = AuditEntry(**fields)
     try:
-        session.execute(
-            update(AuditChainHead)
-            .where(col(AuditChainHead.id) == 1)
-            .values(seq=AuditChainHead.seq + 1)
-        )
-        head = session.execute(
-            select(AuditChainHead.seq, AuditChainHead.hash).where(col(AuditChainHead.id) == 1)
-        ).one()
-        fields = asdict(event)
-        fields["action"] = str(event.action)
-        if fields["user_agent"]:
-            fields["user_agent"] = fields["user_agent"][:USER_AGENT_CHARS]
-        entry = AuditEntry(seq=head.seq, prev_hash=head.hash, hash="", **fields)
-        entry.hash = entry_hash(entry)
         session.add(entry)
-        session.execute(
-            update(AuditChainHead).where(col(AuditChainHead.id) == 1).values(hash=entry.hash)
-        )
         session.flush()
     except SQLAlchemyError as exc:
         raise AuditUnavailable(
@@ -95,10 +85,11 @@ def append(session: Session, event: AuditEvent) -> AuditEntry:
 
 
 class AuditLog:
-    """The audit log of one database."""
+    """The audit log of one database, its sealer and its signed checkpoints."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, sealer: AuditSealer) -> None:
         self._db = db
+        self.sealer = sealer
 
     async def append(self, session: AsyncSession, event: AuditEvent) -> None:
         """Append ``event`` in ``session``'s transaction, beside the change it records (the
@@ -125,11 +116,31 @@ class AuditLog:
             return await AuditRepository(session).matching(where)
 
     def verify(self) -> ChainReport:
-        """Check the whole chain (sync: it reads every entry; run it off the event loop)."""
+        """Seal what is pending, then check the whole chain against its head and every signed
+        checkpoint (sync: it reads every entry; run it off the event loop). A checkpoint file
+        whose signature fails makes the report broken with no entry named."""
+        self.sealer.seal()
+        try:
+            signed = {c.seq: c.hash for c in self.sealer.checkpoints.all()}
+        except InvalidCheckpoint as exc:
+            return ChainReport(False, 0, None, str(exc))
         with self._db.session() as session:
             head = session.get(AuditChainHead, 1)
             assert head is not None, "the migration creates the chain head"
-            return verify_chain(in_chain_order(session), head.seq, head.hash)
+            return verify_chain(in_chain_order(session), head.seq, head.hash, signed)
+
+
+def open_audit_log(settings: Settings, db: Database) -> AuditLog:
+    """The audit log of ``db`` with its sealer (not started) and checkpoints as ``settings``
+    say. Raises ``SigningKeyMissing`` in production without a signing key."""
+    folder = settings.audit_checkpoint_dir or settings.data_dir / "audit-checkpoints"
+    sealer = AuditSealer(
+        db,
+        Checkpoints(folder, load_signing_key(settings)),
+        settings.audit_seal_interval_s,
+        settings.audit_checkpoint_interval_s,
+    )
+    return AuditLog(db, sealer)
 
 
 class ActorDirectory(Protocol):

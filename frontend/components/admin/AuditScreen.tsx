@@ -49,11 +49,13 @@ function VerifyChain() {
         {result &&
           (result.ok ? (
             <p className="rounded-md border border-teal-300 bg-teal-50 p-2 text-sm">
-              Chain intact: {result.entries_checked} entries checked, every hash matches.
+              Chain intact: {result.entries_checked} entries checked, every hash matches the
+              chain and its signed checkpoints.
             </p>
           ) : (
             <p className="rounded-md border border-red-300 bg-red-50 p-2 text-sm text-red-900">
-              Chain broken at entry #{result.first_broken_seq}
+              Chain broken
+              {result.first_broken_seq !== null && ` at entry #${result.first_broken_seq}`}
               {result.problem ? `: ${result.problem}` : ""} ({result.entries_checked} entries
               checked).
             </p>
@@ -276,8 +278,10 @@ export function AuditScreen() {
                 </thead>
                 <tbody>
                   {audit.data.items.map((e) => (
-                    <tr key={e.seq} className="border-b border-slate-200 align-top">
-                      <td className="py-1 pr-3">{e.seq}</td>
+                    <tr key={e.id} className="border-b border-slate-200 align-top">
+                      <td className="py-1 pr-3">
+                        {e.seq ?? <span title="Chained within a second">pending</span>}
+                      </td>
                       <td className="whitespace-nowrap py-1 pr-3">{when(e.at)}</td>
                       <td className="break-all py-1 pr-3">
                         {e.actor_email ?? e.actor_id ?? "—"}

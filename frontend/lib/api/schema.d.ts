@@ -1039,6 +1039,8 @@ export interface components {
         /**
          * AuditEntryOut
          * @description An entry, with the actor's e-mail resolved now (``None`` once the account is gone).
+         *     ``id`` is the insertion order; ``seq``, ``prev_hash`` and ``hash`` are ``None`` until the
+         *     sealer has chained the entry (within a second of its commit).
          */
         AuditEntryOut: {
             /** Action */
@@ -1055,7 +1057,9 @@ export interface components {
              */
             at: string;
             /** Hash */
-            hash: string;
+            hash: string | null;
+            /** Id */
+            id: number;
             /** Ip */
             ip: string | null;
             /** Object Id */
@@ -1065,11 +1069,11 @@ export interface components {
             /** Outcome */
             outcome: string;
             /** Prev Hash */
-            prev_hash: string;
+            prev_hash: string | null;
             /** Reason */
             reason: string | null;
             /** Seq */
-            seq: number;
+            seq: number | null;
             /** User Agent */
             user_agent: string | null;
         };
@@ -1901,7 +1905,8 @@ export interface components {
         };
         /**
          * VerifyOut
-         * @description The chain check: ``first_broken_seq`` names the first entry that fails.
+         * @description The chain check: ``first_broken_seq`` names the first entry that fails (``None`` when a
+         *     checkpoint file itself fails its signature).
          */
         VerifyOut: {
             /** Entries Checked */
