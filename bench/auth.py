@@ -32,7 +32,8 @@ from lumen.settings import Settings
 
 PASSWORD = "violet-harbour-lantern-42"
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
-AUDIT_ENTRIES = 2000
+AUDIT_ENTRIES = 4000
+AUDIT_WRITERS = 32
 
 
 def _ms(samples: list[float]) -> dict[str, float]:
@@ -94,6 +95,8 @@ def sessions() -> dict[str, Any]:
 
 
 def _audit(url: str | None, data_dir: Path) -> dict[str, float]:
+    """Appends/s with ``AUDIT_WRITERS`` concurrent writers (as concurrent requests append, each
+    entry in its own transaction), then the sealer's rate and verification's, entries/s."""
     settings = Settings(data_dir=data_dir, database_url=url)
     upgrade_to_head(settings.sqlalchemy_url)
     db = Database(settings)
@@ -104,19 +107,26 @@ def _audit(url: str | None, data_dir: Path) -> dict[str, float]:
     )  # fmt: skip
 
     async def append() -> float:
+        async def writer() -> None:
+            for _ in range(AUDIT_ENTRIES // AUDIT_WRITERS):
+                await log.record(event)
+
         started = time.perf_counter()
-        for _ in range(AUDIT_ENTRIES):
-            await log.record(event)
+        await asyncio.gather(*(writer() for _ in range(AUDIT_WRITERS)))
         return time.perf_counter() - started
 
     seconds = asyncio.run(append())
     started = time.perf_counter()
+    sealed = log.sealer.seal()
+    seal_s = time.perf_counter() - started
+    started = time.perf_counter()
     report = log.verify()
     verify_s = time.perf_counter() - started
-    assert report.ok
+    assert report.ok and sealed == AUDIT_ENTRIES
     asyncio.run(db.dispose())
     return {
         "appends_per_s": AUDIT_ENTRIES / seconds,
+        "seal_entries_per_s": sealed / seal_s,
         "verify_entries_per_s": report.entries_checked / verify_s,
     }
 
@@ -132,7 +142,12 @@ def audit(work: Path) -> dict[str, Any]:
     finally:
         with psycopg.connect(POSTGRES, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return {"entries": AUDIT_ENTRIES, "sqlite": _audit(None, work / "sqlite"), "postgresql": pg}
+    return {
+        "entries": AUDIT_ENTRIES,
+        "writers": AUDIT_WRITERS,
+        "sqlite": _audit(None, work / "sqlite"),
+        "postgresql": pg,
+    }
 
 
 def http(work: Path) -> dict[str, Any]:

@@ -4,6 +4,7 @@ verification, tampering, and signed checkpoints outside the database."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import anyio
@@ -270,3 +271,41 @@ def test_the_sealer_thread_seals_within_its_interval(log: AuditLog) -> None:
     finally:
         log.sealer.stop()
     assert log.sealer.checkpoints.latest() is not None, "stopping writes a last checkpoint"
+
+
+async def test_entries_recorded_together_share_a_commit_but_not_a_refusal(log: AuditLog) -> None:
+    """Group commit: a burst of own-transaction entries commits in batches; an entry the
+    database refuses fails its own caller only, and every other entry of its batch commits."""
+    from lumen.audit.service import AuditUnavailable
+
+    refused = "refused-actor"
+    if log.db.url.startswith("sqlite"):  # type: ignore[attr-defined]
+        trigger = (
+            "CREATE TRIGGER refuse_one BEFORE INSERT ON audit_entries "
+            f"WHEN NEW.actor_id = '{refused}' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        )
+    else:
+        trigger = (
+            "CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.actor_id = '{refused}' THEN RAISE EXCEPTION 'refused'; END IF; "
+            "RETURN NEW; END $$",
+            "CREATE TRIGGER refuse_one BEFORE INSERT ON audit_entries "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_one()",
+        )
+    _raw(log, *trigger)
+    outcomes: dict[int, bool] = {}
+
+    async def record(n: int) -> None:
+        event = _event(n) if n != 7 else replace(_event(n), actor_id=refused)
+        try:
+            await log.record(event)
+            outcomes[n] = True
+        except AuditUnavailable:
+            outcomes[n] = False
+
+    async with anyio.create_task_group() as group:
+        for n in range(30):
+            group.start_soon(record, n)
+    assert outcomes == {n: n != 7 for n in range(30)}
+    report = log.verify()
+    assert report.ok and report.entries_checked == 29

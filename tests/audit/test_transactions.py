@@ -12,10 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Insert, event, text
+from sqlalchemy.orm import ORMExecuteState, Session
 
-from lumen.audit.models import AuditEntry
 from tests.accounts import Account, register, staff
 
 
@@ -144,21 +143,25 @@ def _failing_commit_of(action: str) -> Iterator[None]:
     """Raise in ``before_commit`` of the transaction that holds an ``action`` entry: after the
     change and its entry are written, before either commits."""
 
-    def mark(session: Session, _context: object) -> None:
-        # The identity map holds flushed rows weakly; note the entry while it is pending.
-        if any(isinstance(row, AuditEntry) and row.action == action for row in session.new):
-            session.info["fail_before_commit"] = True
+    def mark(state: ORMExecuteState) -> None:
+        statement = state.statement
+        if (
+            isinstance(statement, Insert)
+            and statement.table.name == "audit_entries"
+            and statement.compile().params.get("action") == action
+        ):
+            state.session.info["fail_before_commit"] = True
 
     def fail(session: Session) -> None:
         if session.info.pop("fail_before_commit", False):
             raise RuntimeError(f"injected failure before the commit of {action}")
 
-    event.listen(Session, "after_flush", mark)
+    event.listen(Session, "do_orm_execute", mark)
     event.listen(Session, "before_commit", fail)
     try:
         yield
     finally:
-        event.remove(Session, "after_flush", mark)
+        event.remove(Session, "do_orm_execute", mark)
         event.remove(Session, "before_commit", fail)
 
 

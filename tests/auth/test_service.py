@@ -54,6 +54,20 @@ async def test_activity_keeps_a_session_alive_until_the_absolute_timeout(stack) 
     assert await stack.sessions.resolve(signed.session_id) is None, "absolute timeout"
 
 
+async def test_requests_close_together_do_not_rewrite_the_session(stack) -> None:  # type: ignore[no-untyped-def]
+    signed = await _registered(stack)
+    key = session_key(signed.session_id)
+    stored = await stack.sessions.store.load(key)
+    for _ in range(3):
+        assert await stack.sessions.resolve(signed.session_id) is not None
+    assert await stack.sessions.store.load(key) == stored, "within 30 s of the last write"
+    stack.sessions.idle_timeout_s = 3  # writes back after 0.1 s of activity
+    await asyncio.sleep(0.2)
+    seen = await stack.sessions.resolve(signed.session_id)
+    assert seen is not None and seen.last_seen_at > stored.last_seen_at
+    assert await stack.sessions.store.load(key) == seen
+
+
 async def test_background_polling_does_not_keep_a_session_alive(stack) -> None:  # type: ignore[no-untyped-def]
     stack.sessions.idle_timeout_s = 2
     signed = await _registered(stack)

@@ -11,11 +11,13 @@ change nothing (a refused attempt, a failed read): there is no change for it to 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 import anyio
+from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,7 +29,7 @@ from lumen.audit.models import AuditChainHead, AuditEntry
 from lumen.audit.repository import AuditRepository, in_chain_order
 from lumen.audit.schemas import AuditEntryOut, AuditFilter, AuditPage
 from lumen.audit.sealing import AuditSealer
-from lumen.db import Database
+from lumen.db import Database, utcnow
 from lumen.problems import ServiceUnavailable
 from lumen.settings import Settings
 
@@ -58,30 +60,34 @@ class AuditEvent:
     user_agent: str | None = None
 
 
-def append(session: Session, event: AuditEvent) -> AuditEntry:
-    """Append one entry, unsealed, in ``session``'s transaction (the caller commits; the
-    sealer chains it shortly after, ``lumen.audit.sealing``).
-
-    The caller's pending changes are flushed first, so that their own errors surface as they
-    are; then the entry is inserted, so that a refused insert surfaces here. No lock is taken
-    beyond the insert's own. Raises ``AuditUnavailable`` when the entry cannot be written (the
-    caller's transaction must then roll back, which leaving its session block on the exception
-    does).
-    """
-    session.flush()
+def entry_row(event: AuditEvent) -> dict[str, object]:
+    """The ``audit_entries`` column values of an unsealed entry for ``event``, stamped now."""
     fields = asdict(event)
     fields["action"] = str(event.action)
     if fields["user_agent"]:
         fields["user_agent"] = fields["user_agent"][:USER_AGENT_CHARS]
-    entry = AuditEntry(**fields)
+    fields["at"] = utcnow()
+    return fields
+
+
+UNAVAILABLE = "The audit log could not record this action, so it was not done. Try again shortly."
+
+
+def append(session: Session, event: AuditEvent) -> None:
+    """Append one entry, unsealed, in ``session``'s transaction (the caller commits; the
+    sealer chains it shortly after, ``lumen.audit.sealing``).
+
+    The caller's pending changes are flushed first, so that their own errors surface as they
+    are; then the entry is inserted (a Core INSERT: no ORM object to build), so that a refused
+    insert surfaces here. No lock is taken beyond the insert's own. Raises
+    ``AuditUnavailable`` when the entry cannot be written (the caller's transaction must then
+    roll back, which leaving its session block on the exception does).
+    """
+    session.flush()
     try:
-        session.add(entry)
-        session.flush()
+        session.execute(insert(AuditEntry).values(**entry_row(event)))
     except SQLAlchemyError as exc:
-        raise AuditUnavailable(
-            "The audit log could not record this action, so it was not done. Try again shortly."
-        ) from exc
-    return entry
+        raise AuditUnavailable(UNAVAILABLE) from exc
 
 
 class AuditLog:
@@ -90,6 +96,8 @@ class AuditLog:
     def __init__(self, db: Database, sealer: AuditSealer) -> None:
         self._db = db
         self.sealer = sealer
+        self._pending: list[tuple[dict[str, object], asyncio.Future[None]]] = []
+        self._draining: asyncio.Future[None] | None = None
 
     async def append(self, session: AsyncSession, event: AuditEvent) -> None:
         """Append ``event`` in ``session``'s transaction, beside the change it records (the
@@ -98,10 +106,49 @@ class AuditLog:
 
     async def record(self, event: AuditEvent) -> None:
         """Append ``event`` in a transaction of its own: only for events that change nothing
-        (refused attempts, failed reads). Raises ``AuditUnavailable``."""
-        async with self._db.async_session() as session:
-            await session.run_sync(append, event)
-            await session.commit()
+        (refused attempts, failed reads). Returns once the entry is committed. Raises
+        ``AuditUnavailable``, the commit's failure included.
+
+        Entries recorded at the same moment share one transaction (group commit): while one
+        batch commits, the next gathers, so a burst costs one round of commits per batch
+        rather than per entry. A batch the database refuses is retried entry by entry, so a
+        refusal reaches only the caller whose entry it was.
+        """
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((entry_row(event), future))
+        if self._draining is None or self._draining.done():
+            self._draining = asyncio.ensure_future(self._drain())
+        await asyncio.shield(future)
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await self._insert([row for row, _ in batch])
+                outcomes: list[BaseException | None] = [None] * len(batch)
+            except AuditUnavailable:
+                outcomes = [await self._insert_alone(row) for row, _ in batch]
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if outcome is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(outcome)
+
+    async def _insert(self, rows: list[dict[str, object]]) -> None:
+        try:
+            async with self._db.async_engine.begin() as connection:
+                await connection.execute(insert(AuditEntry), rows)
+        except SQLAlchemyError as exc:
+            raise AuditUnavailable(UNAVAILABLE) from exc
+
+    async def _insert_alone(self, row: dict[str, object]) -> BaseException | None:
+        try:
+            await self._insert([row])
+        except AuditUnavailable as exc:
+            return exc
+        return None
 
     async def entries(
         self, where: AuditFilter, limit: int, offset: int

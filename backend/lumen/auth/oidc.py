@@ -114,6 +114,7 @@ class OidcClient:
         address (linking it would let the provider take over that account).
         """
         email = normalise_email(email)
+        refused: User | None = None
         async with self._db.async_session() as session:
             repo = UserRepository(session)
             user = await repo.by_oidc(issuer, subject)
@@ -128,17 +129,22 @@ class OidcClient:
             else:
                 created = False
                 if user.status != "active":
-                    await self._audit.record(
-                        user_event(
-                            AuditAction.SIGN_IN_OIDC,
-                            user,
-                            client,
-                            outcome="failure",
-                            reason=f"user_{user.status}",
-                            object_id=str(user.id),
-                        )  # fmt: skip
-                    )
-                    raise Unauthorized("This account is disabled.")
+                    refused = user
+        if refused is not None:  # recorded once the read's transaction is over
+            await self._audit.record(
+                user_event(
+                    AuditAction.SIGN_IN_OIDC,
+                    refused,
+                    client,
+                    outcome="failure",
+                    reason=f"user_{refused.status}",
+                    object_id=str(refused.id),
+                )  # fmt: skip
+            )
+            raise Unauthorized("This account is disabled.")
+        async with self._db.async_session() as session:
+            if not created:
+                user = await session.merge(user)
             role_changed = not created and user.role != role
             user.role = role
             user.last_sign_in_at = utcnow()

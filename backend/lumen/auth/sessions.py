@@ -160,12 +160,23 @@ def session_key(session_id: str) -> str:
 
 
 class Sessions:
-    """Session policy over a store: issue, resolve with timeouts, rotate, end."""
+    """Session policy over a store: issue, resolve with timeouts, rotate, end.
+
+    Activity is written back at most every ``touch_after_s`` (1/30 of the idle timeout: 30 s
+    of the default 15 min), not on every request (issue 11: each request rewrote its session).
+    A session therefore ends at most that much before a full idle timeout after its last
+    request, never later: the rounding fails toward less access.
+    """
 
     def __init__(self, store: SessionStore, idle_timeout_s: int, absolute_timeout_s: int) -> None:
         self.store = store
         self.idle_timeout_s = idle_timeout_s
         self.absolute_timeout_s = absolute_timeout_s
+
+    @property
+    def touch_after_s(self) -> float:
+        """Seconds of activity not written back: 1/30 of the idle timeout."""
+        return self.idle_timeout_s / 30
 
     async def issue(
         self,
@@ -210,7 +221,7 @@ class Sessions:
         if now - record.last_seen_at >= self.idle_timeout_s or now >= record.expires_at:
             await self.store.delete(key, record.user_id)
             return None
-        if not activity:
+        if not activity or now - record.last_seen_at < self.touch_after_s:
             return record
         seen = replace(record, last_seen_at=now)
         await self.store.save(key, seen, self._ttl(seen, now))
