@@ -193,8 +193,18 @@ def production_column(data_dir: Path) -> Iterator[dict[str, str]]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def index_size(data_dir: Path) -> dict[str, int]:
+    """Documents and sections of the index's database (what the figures were measured on)."""
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "lumen.db") as db:
+        documents = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+        sections = db.execute("SELECT count(*) FROM document_sections").fetchone()[0]
+    return {"documents": documents, "sections": sections}
+
+
 def main(data_dir: Path, questions: list[str], llm_url: str | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"index": index_size(data_dir)}
     with lumen_serve(data_dir, BENCH_ENV) as (url, pid):
         out["extractive"] = asyncio.run(sequential(url, questions))
         out["concurrent"] = asyncio.run(concurrent(url, pid, questions, clients=50, seconds=60))

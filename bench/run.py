@@ -5,7 +5,8 @@ each peak RSS is that process's own. The index is built fresh under ``bench/.cac
 unless ``--reuse`` is given (then benchmark 2 is read from the previous run's JSON, or, for an
 index put in ``bench/.cache/var`` by hand, carried over from the previous ``results.md`` and
 marked as such).
-``--auth`` and ``--consumer`` re-measure one section (7, 1b) and replace it in place.
+``--auth``, ``--consumer`` and ``--serving`` re-measure one section (7, 1b; 4b with 8) and
+replace it in place.
 """
 
 from __future__ import annotations
@@ -73,8 +74,9 @@ def main(reuse: bool) -> None:
     qfile.write_text(json.dumps(sample))
     with fake_llm() as llm_url:
         http = run_json(["-m", "bench.http", str(DATA_DIR), str(qfile), llm_url])
+    profile = run_json(["-m", "bench.profile", str(DATA_DIR), str(qfile)])
     auth = run_json(["-m", "bench.auth"])
-    text = render(ingest, retrieval, triage, http) + render_auth(auth)
+    text = render(ingest, retrieval, triage, http) + render_auth(auth) + render_profile(profile)
     RESULTS.write_text(with_consumer(text, render_consumer(consumer, consumer_args)))
     print(RESULTS.read_text())
 
@@ -110,11 +112,37 @@ def carried_over_ingestion(results: str) -> dict[str, Any]:
 
 def refresh_auth() -> None:
     """Re-measure benchmark 7 alone and replace its section of ``bench/results.md``."""
-    auth = run_json(["-m", "bench.auth"])
-    text = RESULTS.read_text()
-    head = text.split(AUTH_HEADING, 1)[0].rstrip("\n") + "\n\n"
-    RESULTS.write_text(head + render_auth(auth))
-    print(render_auth(auth))
+    section = render_auth(run_json(["-m", "bench.auth"]))
+    RESULTS.write_text(with_section(RESULTS.read_text(), AUTH_HEADING, section))
+    print(section)
+
+
+def refresh_serving() -> None:
+    """Re-measure sections 4b and 8 (serving under load, the profile) on ``LUMEN_DATA_DIR``'s
+    index, else the one ``make bench`` built, and replace them in ``bench/results.md``."""
+    data_dir = Path(os.environ.get("LUMEN_DATA_DIR", DATA_DIR)).resolve()
+    questions = [
+        json.loads(line)["question"]
+        for line in (SEED_DIR / "medquad" / "dev_questions.jsonl").open()
+    ]
+    qfile = CACHE / "http_questions.json"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    qfile.write_text(json.dumps(random.Random(7).sample(questions, 220)))
+    serving = render_serving(run_json(["-m", "bench.http", str(data_dir), str(qfile)]))
+    profile = render_profile(run_json(["-m", "bench.profile", str(data_dir), str(qfile)]))
+    text = with_section(RESULTS.read_text(), SERVING_HEADING, serving)
+    RESULTS.write_text(with_section(text, PROFILE_HEADING, profile))
+    print(serving + "\n" + profile)
+
+
+def with_section(text: str, heading: str, section: str) -> str:
+    """``text`` (results.md) with the section starting at ``heading`` (up to the next ``## ``
+    heading) replaced by ``section``, or ``section`` appended."""
+    if heading not in text:
+        return text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
+    head, rest = text.split(heading, 1)
+    tail = rest.split("\n## ", 1)[1] if "\n## " in rest else ""
+    return head + section.rstrip("\n") + "\n" + ("\n## " + tail if tail else "")
 
 
 AUTH_HEADING = "## 7. Access control"
@@ -285,7 +313,7 @@ def render(
     q = retrieval["quality"]
     lat = retrieval["latency"]
     ratio = ingest["pipeline_chunks_per_s"] / ingest["encode_only_chunks_per_s"]
-    ext, con = http["extractive"], http["concurrent"]
+    ext = http["extractive"]
     llm = http.get("llm_immediate", {})
     lines = [
         "# Lumen benchmark results",
@@ -355,8 +383,8 @@ def render(
             f"| LLM engine, test server answering at once: first token ({llm['questions']} questions, {llm['errors']} errors) | {llm['first_token_p50_ms']:.0f} | {llm['first_token_p95_ms']:.0f} | p95 ≤ 60 |"
         )
     lines += [
-        f"| {con['clients']} concurrent streaming clients for {con['seconds']:.0f} s: first token ({con['answers']} answers, {con['errors']} errors) | {con['first_token_p50_ms']:.0f} | {con['first_token_p95_ms']:.0f} | no errors |",
         "",
+        render_serving(http),
         "## 5. Memory",
         "",
         "| process | peak RSS |",
@@ -369,9 +397,96 @@ def render(
     return "\n".join(lines)
 
 
+SERVING_HEADING = "## 4b. Serving under load"
+
+
+def render_serving(http: dict[str, Any]) -> str:
+    """Section 4b: one client and fifty on both columns, beside issue 11's baseline."""
+    index = http["index"]
+    ext, prod = http["extractive"], http.get("extractive_production")
+    rows = [("embedded", ext)] + ([("production", prod)] if prod else [])
+    return "\n".join(
+        [
+            f"{SERVING_HEADING} — `python -m bench.http` (`python -m bench.run --serving` "
+            f"refreshes it), index of {index['documents']} documents, {index['sections']} "
+            f"sections; measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+            "",
+            "| one client, extractive engine | first token p50 ms | first token p95 ms | target |",
+            "| --- | --- | --- | --- |",
+            *(
+                f"| {name} ({r['questions']} questions, {r['errors']} errors) | "
+                f"{r['first_token_p50_ms']:.0f} | {r['first_token_p95_ms']:.0f} | p95 ≤ 150 |"
+                for name, r in rows
+            ),
+            "| issue 11's baseline (full index, embedded, before it) | 269 | 371 | |",
+            "",
+            render_concurrency(http),
+            "",
+        ]
+    )
+
+
+def render_concurrency(http: dict[str, Any]) -> str:
+    """The concurrency table: both columns beside issue 11's baseline."""
+    columns = [("embedded: SQLite, in-process sessions", http["concurrent"])]
+    if "concurrent_production" in http:
+        columns.append(("production: PostgreSQL + Redis", http["concurrent_production"]))
+    con = http["concurrent"]
+    return "\n".join(
+        [
+            f"{con['clients']} concurrent streaming clients for {con['seconds']:.0f} s, each its "
+            "own account and a new conversation per question, signed up before the clock "
+            "starts; the 220 questions cycle, so after the first pass retrieval and embeddings "
+            "are warm (as for a popular question):",
+            "",
+            "| column | answers/s | errors | first token p50 ms | first token p95 ms | server CPU per answer |",
+            "| --- | --- | --- | --- | --- | --- |",
+            *(
+                f"| {name} | {c['answers_per_s']:.1f} | {c['errors']} | "
+                f"{c['first_token_p50_ms']:.0f} | {c['first_token_p95_ms']:.0f} | "
+                f"{c['server_cpu_ms_per_answer']:.1f} ms |"
+                for name, c in columns
+            ),
+            "| issue 11's baseline (full index, embedded, before it) | 3.4 | 0 | 14,275 | 19,066 | — |",
+            "| target | ≥ 50 | 0 | | ≤ 500 | |",
+        ]
+    )
+
+
+def render_profile(profile: dict[str, Any]) -> str:
+    """Section 8: where the server's CPU goes, per stage, for one client and for fifty."""
+    one, many = profile["one_client"], profile["fifty_clients"]
+    stages = list(dict.fromkeys([*one["stages"], *many["stages"]]))
+    return "\n".join(
+        [
+            f"{PROFILE_HEADING} — `python -m bench.profile` (py-spy, 100 samples/s of every "
+            "running thread of `lumen serve`)",
+            "",
+            f"One client: {one['questions']} questions one after another (first token p50 "
+            f"{one['first_token_p50_ms']:.0f} ms, p95 {one['first_token_p95_ms']:.0f} ms); fifty "
+            f"clients: {many['seconds']:.0f} s, {many['answers']} answers "
+            f"({many['answers_per_s']:.1f}/s, first token p95 {many['first_token_p95_ms']:.0f} ms). "
+            "Share of the server's CPU samples:",
+            "",
+            f"| stage | one client ({one['samples']} samples) | fifty clients ({many['samples']} samples) |",
+            "| --- | --- | --- |",
+            *(
+                f"| {stage} | {one['stages'].get(stage, 0):.1%} | {many['stages'].get(stage, 0):.1%} |"
+                for stage in stages
+            ),
+            "",
+        ]
+    )
+
+
+PROFILE_HEADING = "## 8. Where a request's time goes"
+
+
 if __name__ == "__main__":
     if "--auth" in sys.argv:
         refresh_auth()
+    elif "--serving" in sys.argv:
+        refresh_serving()
     elif "--consumer" in sys.argv:
         refresh_consumer()
     else:

