@@ -140,15 +140,15 @@ async def test_no_sentence_is_quoted_twice_or_nearly_twice(
     assert similarity[np.triu_indices(len(quoted), k=1)].max() < DUPLICATE_COSINE
 
 
-async def test_streamed_deltas_are_words_that_concatenate_to_the_answer(
+async def test_streamed_deltas_are_phrases_that_concatenate_to_the_answer(
     engine: ExtractiveEngine, mixed_sources: list[RetrievalHit]
 ) -> None:
     question = "What are the signs of gout?"
     deltas = [delta async for delta in engine.stream(question, mixed_sources)]
 
     assert "".join(deltas) == engine.compose(question, mixed_sources).text
-    assert len(deltas) > 10
-    assert all(re.fullmatch(r"\S+\s*", delta) for delta in deltas)
+    assert len(deltas) > 5
+    assert all(re.fullmatch(r"(\S+\s*){1,6}", delta) for delta in deltas)
 
 
 async def test_an_answer_quotes_at_most_max_sentences(
@@ -285,3 +285,17 @@ def _chunk_hits(row: dict[str, str]) -> list[RetrievalHit]:
         )
         for chunk in chunk_document(doc)
     ]
+
+
+def test_a_whole_answer_streams_in_phrases_that_rebuild_it_exactly() -> None:
+    from lumen.chat.engines.base import PHRASE_WORDS, phrase_deltas
+
+    text = (
+        "Glaucoma damages the optic nerve [1]. It often has no early symptoms, so eye exams "
+        "matter.\n\nSee a doctor at once for sudden eye pain [2]."
+    )
+    deltas = phrase_deltas(text)
+    assert "".join(deltas) == text
+    assert len(deltas) >= 4, "still a stream, not one block"
+    assert all(len(d.split()) <= PHRASE_WORDS for d in deltas)
+    assert any(d.endswith("\n\n") for d in deltas), "a paragraph break ends a phrase"

@@ -21,7 +21,7 @@ from lumen.audit.actions import AuditAction
 from lumen.audit.service import AuditEvent, AuditLog
 from lumen.chat.citations import CitationFilter, valid_citations
 from lumen.chat.disclaimer import DISCLAIMER
-from lumen.chat.engines.base import EngineFailed, EngineStarter, prefixed, words
+from lumen.chat.engines.base import EngineFailed, EngineStarter, phrases, prefixed
 from lumen.chat.gaps import plan_answer
 from lumen.chat.models import Message
 from lumen.chat.repository import ChatRepository
@@ -181,7 +181,7 @@ class Answers:
             if plan.note:
                 deltas = prefixed(plan.note + "\n\n", deltas)
         else:
-            engine, deltas = "extractive", words(plan.note)
+            engine, deltas = "extractive", phrases(plan.note)
         sources = [SourceOut.from_hit(n, hit) for n, hit in enumerate(plan.hits, start=1)]
         answer = _Answer(await self._insert_answer(conversation_id, engine, sources, support))
         yield MetaEvent(

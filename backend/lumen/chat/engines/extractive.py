@@ -31,7 +31,7 @@ import anyio.to_thread
 import numpy as np
 import numpy.typing as npt
 
-from lumen.chat.engines.base import word_deltas
+from lumen.chat.engines.base import phrase_deltas
 from lumen.knowledge.embeddings import Embedder
 from lumen.knowledge.schemas import RetrievalHit
 from lumen.knowledge.sentences import Sentence, is_answer_sentence, split_sentences
@@ -295,7 +295,7 @@ class ExtractiveEngine:
         sources: Sequence[RetrievalHit],
         queries: Sequence[str] | None = None,
     ) -> AsyncGenerator[str, None]:
-        """Yield the answer word by word (each word with its trailing whitespace).
+        """Yield the answer in phrases of a few words (``phrase_deltas``).
 
         The deltas concatenate to ``compose(question, sources, queries).text``; the embedding
         work runs in a worker thread so the event loop stays free.
@@ -303,7 +303,7 @@ class ExtractiveEngine:
         answer = await anyio.to_thread.run_sync(
             self.compose, question, list(sources), list(queries) if queries else None
         )
-        for delta in word_deltas(answer.text):
+        for delta in phrase_deltas(answer.text):
             yield delta
 
     def compose(
