@@ -34,6 +34,7 @@ PASSWORD = "violet-harbour-lantern-42"
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 AUDIT_ENTRIES = 4000
 AUDIT_WRITERS = 32
+SINGLE_WRITER_ENTRIES = 1000
 
 
 def _ms(samples: list[float]) -> dict[str, float]:
@@ -95,8 +96,9 @@ def sessions() -> dict[str, Any]:
 
 
 def _audit(url: str | None, data_dir: Path) -> dict[str, float]:
-    """Appends/s with ``AUDIT_WRITERS`` concurrent writers (as concurrent requests append, each
-    entry in its own transaction), then the sealer's rate and verification's, entries/s."""
+    """Appends/s of one writer awaiting each entry, then of ``AUDIT_WRITERS`` concurrent
+    writers (as concurrent requests append, each entry in its own transaction); then the
+    sealer's rate and verification's, entries/s."""
     settings = Settings(data_dir=data_dir, database_url=url)
     upgrade_to_head(settings.sqlalchemy_url)
     db = Database(settings)
@@ -106,25 +108,27 @@ def _audit(url: str | None, data_dir: Path) -> dict[str, float]:
         object_type="conversation", object_id=str(uuid.uuid4()), ip="127.0.0.1", user_agent="bench",
     )  # fmt: skip
 
-    async def append() -> float:
+    async def append(writers: int, entries: int) -> float:
         async def writer() -> None:
-            for _ in range(AUDIT_ENTRIES // AUDIT_WRITERS):
+            for _ in range(entries // writers):
                 await log.record(event)
 
         started = time.perf_counter()
-        await asyncio.gather(*(writer() for _ in range(AUDIT_WRITERS)))
+        await asyncio.gather(*(writer() for _ in range(writers)))
         return time.perf_counter() - started
 
-    seconds = asyncio.run(append())
+    alone_s = asyncio.run(append(1, SINGLE_WRITER_ENTRIES))
+    seconds = asyncio.run(append(AUDIT_WRITERS, AUDIT_ENTRIES))
     started = time.perf_counter()
     sealed = log.sealer.seal()
     seal_s = time.perf_counter() - started
     started = time.perf_counter()
     report = log.verify()
     verify_s = time.perf_counter() - started
-    assert report.ok and sealed == AUDIT_ENTRIES
+    assert report.ok and sealed == AUDIT_ENTRIES + SINGLE_WRITER_ENTRIES
     asyncio.run(db.dispose())
     return {
+        "single_writer_appends_per_s": SINGLE_WRITER_ENTRIES / alone_s,
         "appends_per_s": AUDIT_ENTRIES / seconds,
         "seal_entries_per_s": sealed / seal_s,
         "verify_entries_per_s": report.entries_checked / verify_s,
