@@ -150,7 +150,7 @@ class OnnxEncoder:
     """Runs the built model: text in, sentence vectors out.
 
     ``threads`` is ONNX Runtime's intra-op thread count. Idle threads sleep rather than spin:
-    on 2 shared cores spinning took CPU from other work and halved throughput under load.
+    on 2 cores shared with other processes, spinning cost 20-40 % of throughput here.
     """
 
     def __init__(self, model_dir: Path, threads: int) -> None:
