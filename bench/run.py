@@ -5,8 +5,8 @@ each peak RSS is that process's own. The index is built fresh under ``bench/.cac
 unless ``--reuse`` is given (then benchmark 2 is read from the previous run's JSON, or, for an
 index put in ``bench/.cache/var`` by hand, carried over from the previous ``results.md`` and
 marked as such).
-``--auth``, ``--consumer`` and ``--serving`` re-measure one section (7, 1b; 4b with 8) and
-replace it in place.
+``--auth``, ``--consumer``, ``--serving`` and ``--embedding`` re-measure one section (7, 1b;
+4b with 8; 9) and replace it in place.
 """
 
 from __future__ import annotations
@@ -76,7 +76,14 @@ def main(reuse: bool) -> None:
         http = run_json(["-m", "bench.http", str(DATA_DIR), str(qfile), llm_url])
     profile = run_json(["-m", "bench.profile", str(DATA_DIR), str(qfile)])
     auth = run_json(["-m", "bench.auth"])
-    text = render(ingest, retrieval, triage, http) + render_auth(auth) + render_profile(profile)
+    embedding = run_json(["-m", "bench.embedding", str(CACHE / "embedding"), str(SEED_DIR)])
+    text = (
+        render(ingest, retrieval, triage, http)
+        + render_auth(auth)
+        + render_profile(profile)
+        + "\n"
+        + render_embedding(embedding)
+    )
     RESULTS.write_text(with_consumer(text, render_consumer(consumer, consumer_args)))
     print(RESULTS.read_text())
 
@@ -481,6 +488,57 @@ def render_profile(profile: dict[str, Any]) -> str:
 
 
 PROFILE_HEADING = "## 8. Where a request's time goes"
+EMBEDDING_HEADING = "## 9. Embedding backends: torch and onnx-int8"
+
+
+def render_embedding(e: dict[str, Any]) -> str:
+    """Section 9: the two embedding backends on the same chunks and questions."""
+    t, o = e["backends"]["torch"], e["backends"]["onnx-int8"]
+    sub = e["subset"]
+
+    def quality(b: dict[str, Any], mode: str) -> str:
+        q = b["quality"][mode]
+        return f"{q['recall@5']:.3f} / {q['mrr@10']:.3f}"
+
+    return "\n".join(
+        [
+            f"{EMBEDDING_HEADING} — `python -m bench.embedding` (`python -m bench.run "
+            f"--embedding` refreshes it), measured {e['measured']}",
+            "",
+            f"MedQuAD's {', '.join(sub['collections'])} collections ({sub['documents']} documents, "
+            f"{t['chunks_indexed']} chunks) through the real pipeline with each backend, batch "
+            f"{e['batch_size']}, {e['threads']} threads; quality on {e['quality_questions']} "
+            "dev questions whose gold is in the subset, each backend on its own index; query "
+            f"latency over {e['latency_questions']} questions one at a time, cache cleared.",
+            "",
+            "| measure | torch | onnx-int8 | ratio / difference |",
+            "| --- | --- | --- | --- |",
+            f"| embedding alone, chunks/s | {t['encode_chunks_per_s']:.1f} | {o['encode_chunks_per_s']:.1f} | {e['encode_ratio']:.2f}× (target ≥ 2×) |",
+            f"| ingestion pipeline, chunks/s | {t['pipeline_chunks_per_s']:.1f} | {o['pipeline_chunks_per_s']:.1f} | {e['pipeline_ratio']:.2f}× |",
+            f"| query embedding p50 / p95 ms | {t['query_p50_ms']:.1f} / {t['query_p95_ms']:.1f} | {o['query_p50_ms']:.1f} / {o['query_p95_ms']:.1f} | {t['query_p95_ms'] / o['query_p95_ms']:.1f}× at p95 |",
+            f"| dense only: recall@5 / MRR@10 | {quality(t, 'dense')} | {quality(o, 'dense')} | {100 * (o['quality']['dense']['recall@5'] - t['quality']['dense']['recall@5']):+.1f} / {100 * (o['quality']['dense']['mrr@10'] - t['quality']['dense']['mrr@10']):+.1f} points |",
+            f"| hybrid (Lumen's default): recall@5 / MRR@10 | {quality(t, 'hybrid')} | {quality(o, 'hybrid')} | {100 * (o['quality']['hybrid']['recall@5'] - t['quality']['hybrid']['recall@5']):+.1f} / {100 * (o['quality']['hybrid']['mrr@10'] - t['quality']['hybrid']['mrr@10']):+.1f} points |",
+            f"| peak RSS | {t['peak_rss_mb']:.0f} MiB | {o['peak_rss_mb']:.0f} MiB | |",
+            "",
+            f"The int8 model is built here once from the packaged weights ({e['onnx_build_s']:.0f} s: "
+            "torch's exporter, onnxruntime's BERT fusion, dynamic int8 quantisation per channel). "
+            "Quality is within one point, but ingestion is below 2× torch: int8 speeds up the "
+            "matrix products (3.3× alone) while attention, layer norm and GELU stay float32. So "
+            "`torch` stays the default; `LUMEN_EMBEDDING_BACKEND=onnx-int8` (re-ingest after a "
+            "switch) is the choice for query latency on shared cores. Triage's and the "
+            "extractive engine's thresholds were calibrated on torch's vectors: switch the "
+            "default only with the safety evaluation (section 6) re-run on int8.",
+            "",
+        ]
+    )
+
+
+def refresh_embedding() -> None:
+    """Re-measure section 9 and replace it in ``bench/results.md``."""
+    work = CACHE / "embedding"
+    section = render_embedding(run_json(["-m", "bench.embedding", str(work), str(SEED_DIR)]))
+    RESULTS.write_text(with_section(RESULTS.read_text(), EMBEDDING_HEADING, section))
+    print(section)
 
 
 if __name__ == "__main__":
@@ -488,6 +546,8 @@ if __name__ == "__main__":
         refresh_auth()
     elif "--serving" in sys.argv:
         refresh_serving()
+    elif "--embedding" in sys.argv:
+        refresh_embedding()
     elif "--consumer" in sys.argv:
         refresh_consumer()
     else:
