@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bench.retrieval import quality
 from lumen.knowledge.chunking import chunk_document
 from lumen.knowledge.embeddings import BACKENDS, Backend, Embedder
 from lumen.knowledge.ingestion import CHUNKS_PER_BATCH
@@ -166,23 +167,6 @@ def latency(embedders: dict[Backend, Embedder], questions: list[str]) -> dict[st
     }
 
 
-def quality(runtime: Runtime, questions: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
-    """recall@5 and MRR@10 per mode of ``MODES``, counted as ``bench.retrieval.quality`` does:
-    a hit counts when its section key is a gold id."""
-    out: dict[str, dict[str, float]] = {}
-    for name, mode, understand in MODES:
-        recall5 = mrr10 = 0.0
-        for row in questions:
-            gold = set(row["gold_ids"])
-            hits = runtime.retriever.search(row["question"], k=10, mode=mode, understand=understand)
-            keys = [h.section_key for h in hits]
-            recall5 += any(k in gold for k in keys[:5])
-            rank = next((i for i, k in enumerate(keys, start=1) if k in gold), None)
-            mrr10 += 1.0 / rank if rank else 0.0
-        out[name] = {"recall@5": recall5 / len(questions), "mrr@10": mrr10 / len(questions)}
-    return out
-
-
 def peak_rss_mb(backend: Backend, cache_dir: Path, texts: list[str]) -> float:
     """Peak RSS (MiB) of this process after loading ``backend`` and encoding ``texts``; run in
     a fresh process, so that it is that backend's alone. Read from ``VmHWM`` (Linux):
@@ -230,7 +214,7 @@ def main(work_dir: Path, seed_dir: Path) -> dict[str, Any]:
     try:
         ingestion = ingest(runtimes, embedders, documents)
         query = latency(dict(embedders), timed)
-        scores = {name: quality(runtime, scored) for name, runtime in runtimes.items()}
+        scores = {name: quality(runtime, scored, MODES) for name, runtime in runtimes.items()}
     finally:
         for runtime in runtimes.values():
             runtime.index.close()

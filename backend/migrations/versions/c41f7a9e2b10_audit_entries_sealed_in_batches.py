@@ -36,6 +36,22 @@ def _string(length: int) -> sqlmodel.sql.sqltypes.AutoString:
     return sqlmodel.sql.sqltypes.AutoString(length=length)
 
 
+def _event_columns() -> list[sa.Column[object]]:
+    """The columns that say what happened (the same before and after this revision)."""
+    return [
+        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("actor_id", _string(64), nullable=True),
+        sa.Column("actor_role", _string(16), nullable=True),
+        sa.Column("action", _string(48), nullable=False),
+        sa.Column("object_type", _string(32), nullable=True),
+        sa.Column("object_id", _string(64), nullable=True),
+        sa.Column("outcome", _string(8), nullable=False),
+        sa.Column("reason", _string(48), nullable=True),
+        sa.Column("ip", _string(45), nullable=True),
+        sa.Column("user_agent", _string(256), nullable=True),
+    ]
+
+
 def _drop_triggers(dialect: str) -> None:
     if dialect == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_entries_append_only ON audit_entries")
@@ -52,16 +68,7 @@ def upgrade() -> None:
         "audit_entries_sealed",
         sa.Column("id", sa.Integer(), nullable=False, autoincrement=True),
         sa.Column("seq", sa.Integer(), nullable=True),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("actor_id", _string(64), nullable=True),
-        sa.Column("actor_role", _string(16), nullable=True),
-        sa.Column("action", _string(48), nullable=False),
-        sa.Column("object_type", _string(32), nullable=True),
-        sa.Column("object_id", _string(64), nullable=True),
-        sa.Column("outcome", _string(8), nullable=False),
-        sa.Column("reason", _string(48), nullable=True),
-        sa.Column("ip", _string(45), nullable=True),
-        sa.Column("user_agent", _string(256), nullable=True),
+        *_event_columns(),
         sa.Column("prev_hash", _string(64), nullable=True),
         sa.Column("hash", _string(64), nullable=True),
         sa.PrimaryKeyConstraint("id"),
@@ -131,16 +138,7 @@ def downgrade() -> None:
     op.create_table(
         "audit_entries_chained",
         sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("actor_id", _string(64), nullable=True),
-        sa.Column("actor_role", _string(16), nullable=True),
-        sa.Column("action", _string(48), nullable=False),
-        sa.Column("object_type", _string(32), nullable=True),
-        sa.Column("object_id", _string(64), nullable=True),
-        sa.Column("outcome", _string(8), nullable=False),
-        sa.Column("reason", _string(48), nullable=True),
-        sa.Column("ip", _string(45), nullable=True),
-        sa.Column("user_agent", _string(256), nullable=True),
+        *_event_columns(),
         sa.Column("prev_hash", _string(64), nullable=False),
         sa.Column("hash", _string(64), nullable=False),
         sa.PrimaryKeyConstraint("seq"),
