@@ -14,7 +14,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -135,17 +136,25 @@ def _audit(url: str | None, data_dir: Path) -> dict[str, float]:
     }
 
 
-def audit(work: Path) -> dict[str, Any]:
+@contextmanager
+def scratch_postgres() -> Iterator[str]:
+    """A new, empty PostgreSQL database on 127.0.0.1:5432 for one benchmark: its SQLAlchemy
+    URL, the database dropped afterwards."""
     import psycopg
 
     name = f"lumen_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(POSTGRES, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        pg = _audit(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", work / "pg")
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     finally:
         with psycopg.connect(POSTGRES, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def audit(work: Path) -> dict[str, Any]:
+    with scratch_postgres() as url:
+        pg = _audit(url, work / "pg")
     return {
         "entries": AUDIT_ENTRIES,
         "writers": AUDIT_WRITERS,

@@ -151,7 +151,6 @@ async def concurrent(
     }
 
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 KNOWLEDGE_TABLES = ("documents", "document_sections", "focus_terms")
 
 
@@ -160,18 +159,14 @@ def production_column(data_dir: Path) -> Iterator[dict[str, str]]:
     """A fresh PostgreSQL database holding the knowledge tables of ``data_dir``'s SQLite
     database, and a Redis key prefix: the environment of the production column. The database
     is dropped afterwards."""
-    import psycopg
     import sqlalchemy as sa
     from sqlmodel import SQLModel
 
     import lumen.runtime  # noqa: F401  (every table's model)
+    from bench.auth import scratch_postgres
     from lumen.migrate import upgrade_to_head
 
-    name = f"lumen_bench_{uuid.uuid4().hex[:8]}"
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(POSTGRES, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
+    with scratch_postgres() as url:
         upgrade_to_head(url)
         source = sa.create_engine(f"sqlite:///{data_dir / 'lumen.db'}")
         target = sa.create_engine(url)
@@ -186,11 +181,8 @@ def production_column(data_dir: Path) -> Iterator[dict[str, str]]:
         yield {
             "LUMEN_DATABASE_URL": url,
             "LUMEN_REDIS_URL": "redis://127.0.0.1:6379/0",
-            "LUMEN_REDIS_KEY_PREFIX": name,
+            "LUMEN_REDIS_KEY_PREFIX": url.rsplit("/", 1)[1],
         }
-    finally:
-        with psycopg.connect(POSTGRES, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def index_size(data_dir: Path) -> dict[str, int]:

@@ -125,7 +125,7 @@ class Checkpoints:
         """Every checkpoint whose signature verifies with this key, oldest first. Raises
         ``InvalidCheckpoint`` naming a file that is unreadable or whose signature fails (a
         forged or altered checkpoint is itself evidence of tampering)."""
-        found = []
+        found = []  # file names carry the seq in 12 digits: name order is seq order
         for path in sorted(self.folder.glob(f"{FILE_PREFIX}*.json")):
             try:
                 checkpoint = Checkpoint(**json.loads(path.read_text()))
@@ -134,7 +134,7 @@ class Checkpoints:
             except (ValueError, TypeError, InvalidSignature) as exc:
                 raise InvalidCheckpoint(f"{path.name}: the signature does not verify") from exc
             found.append(checkpoint)
-        return sorted(found, key=lambda c: c.seq)
+        return found
 
     def latest(self) -> Checkpoint | None:
         """The newest checkpoint (by ``seq``), unverified: for deciding whether to write."""

@@ -124,17 +124,22 @@ class AuditLog:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                await self._insert([row for row, _ in batch])
-                outcomes: list[BaseException | None] = [None] * len(batch)
-            except AuditUnavailable:
-                outcomes = [await self._insert_alone(row) for row, _ in batch]
-            for (_, future), outcome in zip(batch, outcomes, strict=True):
-                if future.done():
-                    continue
-                if outcome is None:
-                    future.set_result(None)
-                else:
-                    future.set_exception(outcome)
+                try:
+                    await self._insert([row for row, _ in batch])
+                    outcomes: list[BaseException | None] = [None] * len(batch)
+                except AuditUnavailable:
+                    outcomes = [await self._insert_alone(row) for row, _ in batch]
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                    if future.done():
+                        continue
+                    if outcome is None:
+                        future.set_result(None)
+                    else:
+                        future.set_exception(outcome)
+            finally:  # cancelled or failed otherwise: no caller waits forever
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(AuditUnavailable(UNAVAILABLE))
 
     async def _insert(self, rows: list[dict[str, object]]) -> None:
         try:

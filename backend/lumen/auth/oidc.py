@@ -114,7 +114,6 @@ class OidcClient:
         address (linking it would let the provider take over that account).
         """
         email = normalise_email(email)
-        refused: User | None = None
         async with self._db.async_session() as session:
             repo = UserRepository(session)
             user = await repo.by_oidc(issuer, subject)
@@ -128,17 +127,15 @@ class OidcClient:
                 created = True
             else:
                 created = False
-                if user.status != "active":
-                    refused = user
-        if refused is not None:  # recorded once the read's transaction is over
+        if not created and user.status != "active":  # recorded once the read is over
             await self._audit.record(
                 user_event(
                     AuditAction.SIGN_IN_OIDC,
-                    refused,
+                    user,
                     client,
                     outcome="failure",
-                    reason=f"user_{refused.status}",
-                    object_id=str(refused.id),
+                    reason=f"user_{user.status}",
+                    object_id=str(user.id),
                 )  # fmt: skip
             )
             raise Unauthorized("This account is disabled.")
