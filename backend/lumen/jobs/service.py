@@ -39,15 +39,23 @@ class JobService:
             raise NotFound(f"No job {job_id}.")
         return job
 
-    async def submit(self, kind: str, source: str, actor: AuditEvent) -> Job:
-        """Queue a job of ``kind`` on ``source``, audited as ``ingestion.submit`` by ``actor``
+    async def submit(
+        self,
+        kind: str,
+        source: str,
+        actor: AuditEvent,
+        unit: str = "documents",
+        owner_id: uuid.UUID | None = None,
+    ) -> Job:
+        """Queue a job of ``kind`` on ``source`` (counted in ``unit``, belonging to
+        ``owner_id`` when a user's), audited as ``actor`` (its action and who asked)
         in the job's own transaction (the worker's sessions are synchronous: off the event
         loop). Raises ``InvalidInput`` for a kind the worker does not run,
         ``AuditUnavailable`` when the entry cannot be written (no job is queued)."""
         if kind not in self._worker.kinds:
             raise InvalidInput(f"Unknown job kind {kind!r}.")
         return await anyio.to_thread.run_sync(
-            lambda: self._worker.submit(kind, source, actor=actor)
+            lambda: self._worker.submit(kind, source, unit, actor=actor, owner_id=owner_id)
         )
 
     async def readiness(self) -> Readiness:

@@ -50,7 +50,12 @@ class JobWorker:
         return frozenset(self._tasks)
 
     def submit(
-        self, kind: str, source: str, unit: str = "documents", actor: AuditEvent | None = None
+        self,
+        kind: str,
+        source: str,
+        unit: str = "documents",
+        actor: AuditEvent | None = None,
+        owner_id: uuid.UUID | None = None,
     ) -> Job:
         """Record a queued job and schedule it; audited as ``ingestion.submit`` by ``actor``
         (an event carrying who asked and from where; default: the system). Raises
@@ -58,7 +63,7 @@ class JobWorker:
         audit entry cannot be written."""
         if kind not in self._tasks:
             raise KeyError(kind)
-        job = Job(kind=kind, source=source, unit=unit)
+        job = Job(kind=kind, source=source, unit=unit, owner_id=owner_id)
         with self.db.session() as session:
             session.add(job)
             _audit(
