@@ -82,6 +82,50 @@ def serve(
 
 
 @app.command()
+def worker(
+    queues: Annotated[
+        str, typer.Option(help="Queues to consume, comma-separated")
+    ] = "ingest,export",
+    concurrency: Annotated[int, typer.Option(help="Tasks run at once (pool processes)")] = 1,
+    pool: Annotated[str, typer.Option(help="Celery pool: prefork, solo or threads")] = "prefork",
+) -> None:
+    """Run a Celery worker for the job queues (production: LUMEN_JOBS_RUNNER=celery, a shared
+    index at LUMEN_QDRANT_URL, the broker at LUMEN_CELERY_BROKER_URL or LUMEN_REDIS_URL).
+    Start as many as the load needs, on as many machines; each loads its own model."""
+    from lumen.jobs.celery_app import create_celery, lazy, register_tasks
+    from lumen.runtime import build_worker_context
+
+    settings = get_settings()
+    celery = create_celery(settings)
+    register_tasks(celery, settings, lazy(lambda: build_worker_context(settings)))
+    celery.worker_main(
+        [
+            "worker",
+            f"--queues={queues}",
+            f"--concurrency={concurrency}",
+            f"--pool={pool}",
+            f"--loglevel={settings.log_level}",
+            "--hostname=lumen@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+@app.command()
+def scheduler() -> None:
+    """Run the one periodic scheduler (Celery beat): stale-job recovery every
+    LUMEN_JOB_RECOVERY_INTERVAL_S. Run exactly one, whatever the number of workers."""
+    from lumen.jobs.celery_app import create_celery
+
+    settings = get_settings()
+    celery = create_celery(settings)
+    schedule = settings.data_dir / "celerybeat-schedule"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    celery.Beat(loglevel=settings.log_level, schedule=str(schedule)).run()
+
+
+@app.command()
 def migrate() -> None:
     """Apply database migrations up to the newest revision."""
     upgrade_to_head(get_settings().sqlalchemy_url)

@@ -31,6 +31,11 @@ from lumen.chat.engines.selector import ResilientEngine
 from lumen.chat.service import ChatService
 from lumen.chat.triage import Triage
 from lumen.db import Database
+from lumen.fhir.service import FhirService
+from lumen.fhir.tasks import export_tasks
+from lumen.jobs.celery_app import CeleryRunner, WorkerContext, create_celery
+from lumen.jobs.execution import Limits
+from lumen.jobs.kinds import EXPORT, JobKind, JobRunner, single
 from lumen.jobs.service import JobService
 from lumen.jobs.worker import JobWorker
 from lumen.knowledge.embeddings import Embedder
@@ -40,7 +45,7 @@ from lumen.knowledge.ingestion import Ingestor
 from lumen.knowledge.retrieval import Retriever
 from lumen.knowledge.service import KnowledgeService
 from lumen.knowledge.sparse import Bm25Encoder
-from lumen.knowledge.tasks import ingestion_tasks
+from lumen.knowledge.tasks import ingestion_kinds
 from lumen.knowledge.understanding import QuestionAnalyzer
 from lumen.knowledge.understanding.repository import load_vocabulary
 from lumen.observability.readiness import ReadinessChecks
@@ -90,8 +95,9 @@ class Server(Runtime):
     breaker: CircuitBreaker | None
     knowledge: KnowledgeService
     chat: ChatService
-    worker: JobWorker
+    worker: JobRunner
     jobs: JobService
+    fhir: FhirService
     audit_review: AuditReview
     sessions: Sessions
     throttle_storage: Storage
@@ -125,6 +131,7 @@ class Server(Runtime):
             *([self.oidc] if self.oidc is not None else []),
             self.knowledge,
             self.jobs,
+            self.fhir,
             self.audit_review,
             ReadinessChecks([self.knowledge, self.jobs, self.chat, self.sessions]),
         ]
@@ -222,15 +229,18 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
     break_glass = BreakGlassService(
         parts["db"], keys, chat, parts["audit"], settings.break_glass_ttl_min
     )
-    worker = JobWorker(
-        parts["db"],
-        ingestion_tasks(
-            parts["ingestor"],
-            parts["index"],
-            parts["retriever"].analyzer,
-            settings.data_dir / "downloads",
-        ),
+    kinds = ingestion_kinds(
+        parts["ingestor"],
+        parts["index"],
+        parts["retriever"].analyzer,
+        settings.data_dir / "downloads",
+        settings.job_batch_size,
     )
+    kinds.update(
+        {k: single(EXPORT, t) for k, t in export_tasks(parts["db"], keys, settings).items()}
+    )
+    worker = _job_runner(settings, parts["db"], kinds)
+    jobs = JobService(parts["db"], worker)
     users = UserAdminService(parts["db"], sessions, parts["audit"], settings.invitation_ttl_h)
     parts["audit"].sealer.start()
     return Server(
@@ -242,7 +252,8 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
         knowledge=KnowledgeService(parts["db"], parts["retriever"], parts["index"]),
         chat=chat,
         worker=worker,
-        jobs=JobService(parts["db"], worker),
+        jobs=jobs,
+        fhir=FhirService(parts["db"], keys, settings, chat, jobs, parts["audit"]),
         audit_review=AuditReview(parts["audit"], users),
         sessions=sessions,
         throttle_storage=storage,
@@ -254,3 +265,45 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
         break_glass=break_glass,
         account=AccountService(parts["db"], chat, break_glass, sessions, parts["audit"]),
     )
+
+
+class SharedIndexRequired(RuntimeError):
+    """Celery workers were asked for, but the index is the embedded Edge shard, which only the
+    process holding it can write."""
+
+
+def _limits(settings: Settings) -> Limits:
+    return Limits(stale_after_s=settings.job_stale_after_s, max_attempts=settings.job_max_attempts)
+
+
+def _job_runner(settings: Settings, db: Database, kinds: dict[str, JobKind]) -> JobRunner:
+    """The in-process runner (embedded default) or Celery (``LUMEN_JOBS_RUNNER=celery``).
+
+    Raises ``SharedIndexRequired`` for Celery over the embedded Edge index, ``ValueError``
+    for Celery without a broker URL."""
+    if settings.jobs_runner == "in-process":
+        return JobWorker(db, kinds, _limits(settings))
+    if not (settings.qdrant_url or settings.qdrant_path):
+        raise SharedIndexRequired(
+            "Celery workers write to a shared index: set LUMEN_QDRANT_URL (the embedded Edge "
+            "index is written by the serving process, LUMEN_JOBS_RUNNER=in-process)"
+        )
+    queues = {name: kind.queue for name, kind in kinds.items()}
+    return CeleryRunner(db, queues, create_celery(settings), settings)
+
+
+def build_worker_context(settings: Settings) -> WorkerContext:
+    """What a Celery worker process runs jobs with (``lumen worker``): the database, every
+    job kind bound to this process's index and embedder, and the delivery limits. Raises
+    ``SharedIndexRequired`` over the embedded Edge index."""
+    if not (settings.qdrant_url or settings.qdrant_path):
+        raise SharedIndexRequired("lumen worker writes to a shared index: set LUMEN_QDRANT_URL")
+    parts = _knowledge_parts(settings, None)
+    kinds = ingestion_kinds(
+        parts["ingestor"],
+        parts["index"],
+        None,  # a worker answers no questions: no focus vocabulary to refresh
+        settings.data_dir / "downloads",
+        settings.job_batch_size,
+    )
+    return WorkerContext(db=parts["db"], kinds=kinds, limits=_limits(settings))

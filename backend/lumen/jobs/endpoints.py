@@ -14,8 +14,9 @@ from fastapi import APIRouter, Request, status
 from lumen.audit.actions import AuditAction
 from lumen.audit.service import AuditEvent
 from lumen.auth.operator import is_operator
+from lumen.auth.roles import Role
 from lumen.deps import ClientDep
-from lumen.jobs.deps import JobReader, JobsDep
+from lumen.jobs.deps import JobAdmin, JobReader, JobsDep
 from lumen.jobs.schemas import JobCreate, JobList, JobOut
 from lumen.problems import Forbidden, problem_responses
 
@@ -32,8 +33,26 @@ async def list_jobs(jobs: JobsDep, caller: JobReader) -> JobList:
 
 @router.get("/{job_id}", responses=problem_responses(401, 403, 404))
 async def get_job(job_id: uuid.UUID, jobs: JobsDep, caller: JobReader) -> JobOut:
-    """One job. 404 if unknown."""
-    return JobOut.model_validate(await jobs.get(job_id), from_attributes=True)
+    """One job: an ingestion, or the caller's own export. 404 if unknown or another user's."""
+    job = await jobs.get(job_id, owner_id=caller.user_id)
+    return JobOut.model_validate(job, from_attributes=True)
+
+
+@router.post("/{job_id}/cancel", responses=problem_responses(401, 403, 404, 503))
+async def cancel_job(
+    job_id: uuid.UUID, jobs: JobsDep, caller: JobAdmin, client_info: ClientDep
+) -> JobOut:
+    """Ask an ingestion job to stop between batches (admins and the local operator): the batch
+    running now finishes, the job then ends ``cancelled``; a finished job is returned as it
+    is. Audited as ``job.cancel``. 404 for an unknown job or a user's own job; 503 when the
+    audit log cannot record the request (nothing is cancelled)."""
+    if caller.role != Role.ADMIN:
+        raise Forbidden("Jobs are cancelled by admins only.", code="role")
+    actor = AuditEvent(
+        AuditAction.JOB_CANCEL, actor_id=str(caller.user_id), actor_role=caller.role,
+        ip=client_info.ip, user_agent=client_info.user_agent,
+    )  # fmt: skip
+    return JobOut.model_validate(await jobs.cancel(job_id, actor), from_attributes=True)
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, responses=problem_responses(503))

@@ -9,11 +9,17 @@ from sqlmodel.sql.expression import SelectOfScalar
 from lumen.jobs.models import Job
 
 UNFINISHED = ("queued", "running")
+FINISHED = ("succeeded", "failed", "cancelled")
 
 
 def recent(limit: int) -> SelectOfScalar[Job]:
-    """The ``limit`` newest jobs, newest first."""
-    return select(Job).order_by(col(Job.created_at).desc()).limit(limit)
+    """The ``limit`` newest jobs of no user (ingestion), newest first."""
+    return (
+        select(Job)
+        .where(col(Job.owner_id).is_(None))
+        .order_by(col(Job.created_at).desc())
+        .limit(limit)
+    )
 
 
 def unfinished() -> SelectOfScalar[Job]:

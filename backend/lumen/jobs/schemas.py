@@ -9,7 +9,9 @@ from pydantic import BaseModel
 
 
 class JobOut(BaseModel):
-    """A job and its progress (``done`` of ``total`` ``unit``)."""
+    """A job and its progress (``done`` of ``total`` ``unit``). ``status``: queued, running,
+    succeeded, failed or cancelled; ``cancel_requested`` while a cancellation waits for the
+    running batch; ``heartbeat_at``: the last progress a worker reported."""
 
     id: uuid.UUID
     kind: str
@@ -19,6 +21,8 @@ class JobOut(BaseModel):
     unit: str
     failed_items: int
     error: str | None
+    cancel_requested: bool
+    heartbeat_at: datetime | None
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

@@ -11,8 +11,8 @@ import anyio
 from lumen.audit.service import AuditEvent
 from lumen.db import Database
 from lumen.jobs import repository
+from lumen.jobs.kinds import JobRunner
 from lumen.jobs.models import Job
-from lumen.jobs.worker import JobWorker
 from lumen.observability.readiness import Readiness
 from lumen.problems import InvalidInput, NotFound
 
@@ -20,21 +20,33 @@ RECENT_JOBS = 50
 
 
 class JobService:
-    """Reads of ``jobs`` and submissions to the in-process ``JobWorker``."""
+    """Reads of ``jobs``, and submissions and cancellations through this process's runner
+    (the in-process ``JobWorker`` or Celery)."""
 
-    def __init__(self, db: Database, worker: JobWorker) -> None:
+    def __init__(self, db: Database, runner: JobRunner) -> None:
         self._db = db
-        self._worker = worker
+        self._worker = runner
 
     async def recent(self) -> Sequence[Job]:
-        """The ``RECENT_JOBS`` newest jobs, newest first."""
+        """The ``RECENT_JOBS`` newest jobs that belong to no user (ingestion), newest first;
+        a user's own jobs (exports) are theirs to follow through their own routes."""
         async with self._db.async_session() as session:
             return (await session.exec(repository.recent(RECENT_JOBS))).all()
 
-    async def get(self, job_id: uuid.UUID) -> Job:
-        """One job. Raises ``NotFound``."""
+    async def get(self, job_id: uuid.UUID, owner_id: uuid.UUID | None = None) -> Job:
+        """One job of no user, or of ``owner_id``. Raises ``NotFound`` for an unknown job and
+        for another user's (whose existence is not revealed)."""
         async with self._db.async_session() as session:
             job = await session.get(Job, job_id)
+        if job is None or (job.owner_id is not None and job.owner_id != owner_id):
+            raise NotFound(f"No job {job_id}.")
+        return job
+
+    async def cancel(self, job_id: uuid.UUID, actor: AuditEvent) -> Job:
+        """Ask an operator's job to stop between batches, audited as ``actor`` (``job.cancel``)
+        in the same transaction. Raises ``NotFound`` for an unknown job or a user's job."""
+        await self.get(job_id)
+        job = await anyio.to_thread.run_sync(lambda: self._worker.cancel(job_id, actor))
         if job is None:
             raise NotFound(f"No job {job_id}.")
         return job
@@ -70,5 +82,6 @@ class JobService:
         report = [
             {"kind": j.kind, "status": j.status, "done": j.done, "total": j.total, "unit": j.unit}
             for j in jobs
+            if j.owner_id is None  # a user's export is nobody else's business
         ]
         return Readiness(True, {"jobs": report})

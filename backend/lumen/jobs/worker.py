@@ -1,7 +1,9 @@
-"""The in-process job worker of the embedded default: one thread, jobs run in submit order.
+"""The in-process job runner of the embedded default: one thread per queue (``ingest``,
+``export``), so an export never waits behind a bulk load; jobs on a queue run in submit order,
+batch by batch.
 
-Production runs the same task functions on Celery workers (``lumen.jobs.celery_app``); this
-worker exists because a Qdrant Edge shard opens in one process only, so in the embedded
+Production runs the same ``JobKind`` functions on Celery workers (``lumen.jobs.celery_app``);
+this runner exists because a Qdrant Edge shard opens in one process only, so in the embedded
 default the process that serves queries must also be the one that writes the index.
 """
 
@@ -10,44 +12,54 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
+from typing import TypeVar
 
-from sqlalchemy.orm import Session
-
-from lumen.audit.actions import AuditAction
-from lumen.audit.service import AuditEvent, append
-from lumen.db import Database, utcnow
-from lumen.jobs import repository
+from lumen.audit.service import AuditEvent
+from lumen.db import Database
+from lumen.jobs import execution, repository
+from lumen.jobs.execution import Limits, TransientFault
+from lumen.jobs.kinds import QUEUES, JobKind, ProgressReporter, Task
 from lumen.jobs.models import Job
+
+__all__ = ["JobWorker", "ProgressReporter", "Task"]
 
 logger = logging.getLogger(__name__)
 
-# A task receives its job id and a progress reporter: report(done, total).
-ProgressReporter = Callable[[int, int | None], None]
-Task = Callable[[Job, ProgressReporter], int]  # returns the number of failed items
+T = TypeVar("T")
+
+# Back-off between attempts at a transiently failing step: base * 2**attempt, capped.
+RETRY_BASE_S = 1.0
+RETRY_CAP_S = 60.0
 
 
 class JobWorker:
-    """Runs submitted jobs one at a time on a daemon thread, recording state in ``jobs``.
+    """Runs submitted jobs on one daemon thread per queue, recording state in ``jobs``.
 
-    A job's submission and its end state are audited in the transaction that writes them
-    (``ingestion.submit``, ``ingestion.finish``): an audit write that fails leaves neither.
+    A job's submission and its end state are audited in the transaction that writes them: an
+    audit write that fails leaves neither.
     """
 
-    def __init__(self, db: Database, tasks: dict[str, Task]) -> None:
+    def __init__(
+        self, db: Database, kinds: dict[str, JobKind], limits: Limits | None = None
+    ) -> None:
         self.db = db
-        self._tasks = tasks
-        self._queue: queue.Queue[uuid.UUID | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="lumen-jobs", daemon=True)
-        self._thread.start()
+        self._kinds = kinds
+        self._limits = limits or Limits()
+        self._stopping = threading.Event()
+        self._queues: dict[str, queue.Queue[uuid.UUID | None]] = {q: queue.Queue() for q in QUEUES}
+        self._threads = [
+            threading.Thread(target=self._run, args=(q,), name=f"lumen-jobs-{q}", daemon=True)
+            for q in QUEUES
+        ]
+        for thread in self._threads:
+            thread.start()
 
     @property
     def kinds(self) -> frozenset[str]:
-        """The job kinds this worker runs."""
-        return frozenset(self._tasks)
+        """The job kinds this runner runs."""
+        return frozenset(self._kinds)
 
     def submit(
         self,
@@ -57,106 +69,69 @@ class JobWorker:
         actor: AuditEvent | None = None,
         owner_id: uuid.UUID | None = None,
     ) -> Job:
-        """Record a queued job and schedule it; audited as ``ingestion.submit`` by ``actor``
-        (an event carrying who asked and from where; default: the system). Raises
-        ``KeyError`` for an unknown kind, ``AuditUnavailable`` (and records no job) when the
-        audit entry cannot be written."""
-        if kind not in self._tasks:
-            raise KeyError(kind)
-        job = Job(kind=kind, source=source, unit=unit, owner_id=owner_id)
-        with self.db.session() as session:
-            session.add(job)
-            _audit(
-                session,
-                actor or AuditEvent(AuditAction.INGESTION_SUBMIT, actor_role="system"),
-                job,
-            )
-            session.commit()
-            session.refresh(job)
-        self._queue.put(job.id)
+        """Record a queued job (``execution.submit_job``) and schedule it on its queue.
+        Raises ``KeyError`` for an unknown kind, ``AuditUnavailable`` (and records no job)
+        when the audit entry cannot be written."""
+        job_kind = self._kinds[kind]
+        job = execution.submit_job(self.db, kind, source, unit, actor, owner_id)
+        self._queues[job_kind.queue].put(job.id)
         return job
 
+    def cancel(self, job_id: uuid.UUID, actor: AuditEvent) -> Job | None:
+        """Ask a job to stop between batches (``execution.request_cancel``)."""
+        return execution.request_cancel(self.db, job_id, actor)
+
     def resume_unfinished(self) -> list[Job]:
-        """Re-queue jobs a previous process left queued or running (they are idempotent)."""
+        """Re-queue jobs a previous process left queued or running: a running job resumes at
+        its unfinished batches (batches are idempotent)."""
         with self.db.session() as session:
-            jobs = session.exec(repository.unfinished()).all()
-            for job in jobs:
-                job.status = "queued"
-                session.add(job)
-            session.commit()
+            jobs = list(session.exec(repository.unfinished()).all())
         for job in jobs:
-            self._queue.put(job.id)
-        return list(jobs)
+            kind = self._kinds.get(job.kind)
+            if kind is not None:
+                self._queues[kind.queue].put(job.id)
+        return jobs
 
     def stop(self, timeout_s: float = 5.0) -> None:
-        """Ask the thread to stop after the running job and wait up to ``timeout_s``."""
-        self._queue.put(None)
-        self._thread.join(timeout_s)
+        """Stop after the running batches and wait up to ``timeout_s`` for the threads."""
+        self._stopping.set()
+        for q in self._queues.values():
+            q.put(None)
+        for thread in self._threads:
+            thread.join(timeout_s)
 
     def succeeded_sources(self) -> set[tuple[str, str]]:
         """``(kind, source)`` of every job that has succeeded, in this process or before."""
         with self.db.session() as session:
             return {(job.kind, job.source) for job in session.exec(repository.succeeded()).all()}
 
-    def _run(self) -> None:
-        while (job_id := self._queue.get()) is not None:
+    def _run(self, queue_name: str) -> None:
+        jobs = self._queues[queue_name]
+        while (job_id := jobs.get()) is not None:
             try:
-                self._run_one(job_id)
+                self._run_job(job_id)
             except Exception as exc:  # e.g. the audit log refused the end state: go on
                 logger.error("job %s could not be recorded: %s", job_id, type(exc).__name__)
 
-    def _run_one(self, job_id: uuid.UUID) -> None:
-        with self.db.session() as session:
-            job = session.get(Job, job_id)
-            if job is None or job.status not in ("queued",):
-                return
-            job.status, job.started_at = "running", utcnow()
-            session.add(job)
-            session.commit()
-            session.refresh(job)
+    def _run_job(self, job_id: uuid.UUID) -> None:
+        seqs = self._retrying(lambda: execution.start(self.db, job_id, self._kinds))
+        for seq in seqs or []:
+            if self._stopping.is_set():
+                return  # the job stays running; the next process resumes its open batches
+            self._retrying(self._batch(job_id, seq))
 
-        def report(done: int, total: int | None) -> None:
-            with self.db.session() as session:
-                row = session.get(Job, job_id)
-                if row is not None:
-                    row.done, row.total = done, total
-                    session.add(row)
-                    session.commit()
+    def _batch(self, job_id: uuid.UUID, seq: int) -> Callable[[], str]:
+        return lambda: execution.run_batch(self.db, job_id, seq, self._kinds, self._limits)
 
-        try:
-            failed = self._tasks[job.kind](job, report)
-        except Exception as exc:  # a job failure must not kill the worker thread
-            logger.error("job %s (%s) failed: %s", job_id, job.kind, type(exc).__name__)
-            logger.debug("%s", traceback.format_exc())
-            self._finish(job_id, "failed", error=f"{type(exc).__name__}: {exc}"[:2000])
-            return
-        self._finish(job_id, "succeeded" if failed == 0 else "failed", failed_items=failed)
-
-    def _finish(
-        self, job_id: uuid.UUID, status: str, error: str | None = None, failed_items: int = 0
-    ) -> None:
-        with self.db.session() as session:
-            row = session.get(Job, job_id)
-            if row is None:
-                return
-            row.status, row.finished_at = status, utcnow()
-            row.error = error or (
-                f"{failed_items} item(s) could not be loaded" if failed_items else None
-            )
-            row.failed_items = failed_items
-            session.add(row)
-            _audit(
-                session,
-                AuditEvent(
-                    AuditAction.INGESTION_FINISH,
-                    outcome="success" if status == "succeeded" else "failure",
-                    actor_role="system",
-                ),
-                row,
-            )
-            session.commit()
-
-
-def _audit(session: Session, event: AuditEvent, job: Job) -> None:
-    """Append ``event`` about ``job`` in ``session``'s transaction (the caller commits)."""
-    append(session, replace(event, object_type="job", object_id=str(job.id), reason=job.kind[:48]))
+    def _retrying(self, step: Callable[[], T]) -> T | None:
+        """Run ``step``, again after a back-off while it raises ``TransientFault`` (bounded by
+        ``max_attempts``; ``run_batch`` fails its batch itself at the limit)."""
+        for attempt in range(self._limits.max_attempts + 1):
+            try:
+                return step()
+            except TransientFault as exc:
+                delay_s = min(RETRY_CAP_S, RETRY_BASE_S * 2**attempt)
+                logger.warning("transient fault, retrying in %.0f s: %s", delay_s, exc)
+                if self._stopping.wait(delay_s):
+                    return None
+        return None

@@ -7,10 +7,12 @@ import logging
 import time
 from pathlib import Path
 
+from lumen.audit.actions import AuditAction
+from lumen.jobs.kinds import INGEST, JobKind, JobRunner, ProgressReporter
 from lumen.jobs.models import Job
-from lumen.jobs.worker import JobWorker, ProgressReporter, Task
 from lumen.knowledge.index.base import VectorIndex
 from lumen.knowledge.ingestion import Ingestor, IngestReport
+from lumen.knowledge.loaders.archive import LoaderRun
 from lumen.knowledge.loaders.medquad import open_medquad
 from lumen.knowledge.loaders.spl import open_spl
 from lumen.knowledge.understanding import QuestionAnalyzer
@@ -20,9 +22,11 @@ logger = logging.getLogger(__name__)
 
 INGEST_MEDQUAD = "ingest_medquad"
 INGEST_SPL = "ingest_spl"
-# Past this many newly indexed chunks a job builds the HNSW index (``optimize``): below it,
-# Qdrant Edge's brute-force scan is already ~2 ms (docs/qdrant-edge.md).
+# Past this many newly indexed chunks an ingestion builds the HNSW index (``optimize``): below
+# it, Qdrant Edge's brute-force scan is already ~2 ms (docs/qdrant-edge.md). A job counts files,
+# not chunks (its batches may run on other machines): a MedQuAD or SPL file gives 4 or more.
 OPTIMIZE_AFTER_CHUNKS = 2000
+OPTIMIZE_AFTER_DOCUMENTS = OPTIMIZE_AFTER_CHUNKS // 4
 # How often a running ingestion job says how far it is in the server's output.
 PROGRESS_LOG_INTERVAL_S = 15.0
 # How often a running ingestion job rebuilds the focus vocabulary, so that questions on the
@@ -30,61 +34,83 @@ PROGRESS_LOG_INTERVAL_S = 15.0
 VOCABULARY_REFRESH_INTERVAL_S = 60.0
 
 
-def ingestion_tasks(
+def ingestion_kinds(
     ingestor: Ingestor,
     index: VectorIndex,
     analyzer: QuestionAnalyzer | None,
     downloads: Path,
-) -> dict[str, Task]:
-    """The task functions by job kind, bound to this process's ingestor and index.
+    batch_size: int,
+) -> dict[str, JobKind]:
+    """The ingestion job kinds (queue ``ingest``), bound to this process's ingestor and index.
 
-    ``analyzer``'s focus vocabulary is rebuilt as foci are indexed; ``downloads`` is where a
-    source given by URL is fetched to.
+    A source is counted in files (``LoaderRun.total``) and split into batches of
+    ``batch_size`` files, each ingested from its window of the source. ``analyzer``'s focus
+    vocabulary (``None`` on a Celery worker, which answers no questions) is rebuilt as foci are
+    indexed; ``downloads`` is where a source given by URL is fetched to, once per machine.
     """
+    last_refresh = time.monotonic()
 
-    def run(job: Job, report: ProgressReporter) -> int:
-        loader = (
-            open_medquad(job.source, downloads)
-            if job.kind == INGEST_MEDQUAD
-            else open_spl(job.source)
-        )
-        total = loader.total
-        report(0, total)
-        last_log = last_refresh = time.monotonic()
+    def open_source(job: Job) -> LoaderRun:
+        if job.kind == INGEST_MEDQUAD:
+            return open_medquad(job.source, downloads)
+        return open_spl(job.source, downloads)
+
+    def count(job: Job) -> int:
+        return open_source(job).total
+
+    def run(job: Job, start: int, stop: int, report: ProgressReporter) -> int:
+        nonlocal last_refresh
+        loader = open_source(job).window(start, stop)
+        last_log = time.monotonic()
 
         def progress(_seen: int, partial: IngestReport) -> None:
             nonlocal last_log, last_refresh
-            report(loader.processed, total)
+            report(loader.processed, None)
             if analyzer and time.monotonic() - last_refresh >= VOCABULARY_REFRESH_INTERVAL_S:
                 last_refresh = time.monotonic()
                 analyzer.refresh()
             if time.monotonic() - last_log >= PROGRESS_LOG_INTERVAL_S:
                 last_log = time.monotonic()
                 logger.info(
-                    "%s: %d of %d files read, %d chunks indexed",
+                    "%s: files %d-%d, %d read, %d chunks indexed",
                     job.kind,
+                    start,
+                    stop,
                     loader.processed,
-                    total,
                     partial.chunks_indexed,
                 )
 
         result = ingestor.ingest(loader, on_progress=progress)
-        if analyzer:
-            analyzer.refresh()
-        if result.chunks_indexed >= OPTIMIZE_AFTER_CHUNKS:
-            index.optimize()
         logger.info(
-            "job %s: %d documents indexed, %d unchanged, %d chunks, %d failed, %.1f s",
+            "job %s files %d-%d: %d documents indexed, %d unchanged, %d chunks, %d failed, %.1f s",
             job.kind,
+            start,
+            stop,
             result.documents_indexed,
             result.documents_unchanged,
             result.chunks_indexed,
             len(result.failed),
             result.seconds,
         )
+        for failure in result.failed[:20]:
+            logger.warning("job %s: %s could not be loaded", job.kind, failure.name)
         return len(result.failed)
 
-    return {INGEST_MEDQUAD: run, INGEST_SPL: run}
+    def finish(job: Job) -> None:
+        if analyzer:
+            analyzer.refresh()
+        if job.done >= OPTIMIZE_AFTER_DOCUMENTS:
+            index.optimize()
+
+    kind = JobKind(
+        queue=INGEST,
+        run=run,
+        count=count,
+        finish=finish,
+        finish_action=AuditAction.INGESTION_FINISH,
+        batch_size=batch_size,
+    )
+    return {INGEST_MEDQUAD: kind, INGEST_SPL: kind}
 
 
 def seed_sources(settings: Settings) -> list[tuple[str, str]]:
@@ -106,7 +132,7 @@ def seed_sources(settings: Settings) -> list[tuple[str, str]]:
     return sources
 
 
-def schedule_seeding(worker: JobWorker, settings: Settings) -> list[Job]:
+def schedule_seeding(worker: JobRunner, settings: Settings) -> list[Job]:
     """Queue each seed source that no job has loaded successfully yet.
 
     A job a previous process left unfinished is resumed instead (ingestion is idempotent).

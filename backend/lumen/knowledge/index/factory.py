@@ -1,5 +1,6 @@
-"""Open the vector index the settings select: a Qdrant server if ``qdrant_url`` is set, else the
-embedded Qdrant Edge shard under ``data_dir``."""
+"""Open the vector index the settings select: a Qdrant server if ``qdrant_url`` is set,
+qdrant-client's local mode on ``qdrant_path`` (the server's code path, one process at a time),
+else the embedded Qdrant Edge shard under ``data_dir``."""
 
 from __future__ import annotations
 
@@ -23,4 +24,7 @@ def open_index(settings: Settings) -> VectorIndex:
         api_key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
         client = QdrantClient(url=settings.qdrant_url, api_key=api_key)
         return QdrantServerIndex(client, settings.qdrant_collection)
+    if settings.qdrant_path:
+        local = QdrantClient(path=str(settings.qdrant_path))
+        return QdrantServerIndex(local, settings.qdrant_collection)
     return EdgeIndex(settings.index_dir)

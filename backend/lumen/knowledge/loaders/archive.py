@@ -61,17 +61,35 @@ class LoaderRun:
     exact for DailyMed's archives, an estimate for others). ``processed`` counts the files read
     so far, skipped ones included, for a progress bar that reaches ``total``. Iterating again
     starts a new pass.
+
+    ``window(start, stop)`` is the pass over items ``[start, stop)`` of that count only (a batch
+    of a job fanned out over workers): items outside it are skipped without being read.
     """
 
-    def __init__(self, path: Path, parse: ParseMember) -> None:
+    def __init__(
+        self,
+        path: Path,
+        parse: ParseMember,
+        start: int = 0,
+        stop: int | None = None,
+        total: int | None = None,
+    ) -> None:
         self.path = path
-        self.total = _count_members(path)
+        self.total = _count_members(path) if total is None else total
         self.processed = 0
         self._parse = parse
+        self._start, self._stop = start, stop
+
+    def window(self, start: int, stop: int) -> LoaderRun:
+        """The pass over items ``[start, stop)`` (0-based, in ``total``'s order); ``total``
+        stays the whole source's. Raises ``ValueError`` for an empty or negative window."""
+        if not 0 <= start < stop:
+            raise ValueError(f"not a window of items: [{start}, {stop})")
+        return LoaderRun(self.path, self._parse, start, stop, total=self.total)
 
     def __iter__(self) -> Iterator[SourceDocument | LoadError | UnheldFocus]:
         self.processed = 0
-        for member in _iter_members(self.path):
+        for member in _iter_members(self.path, _Window(self._start, self._stop)):
             try:
                 data = member.read()
             except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
@@ -82,6 +100,24 @@ class LoaderRun:
             self.processed += 1
             if parsed is not None:
                 yield parsed
+
+
+class _Window:
+    """Which counted items of a source a pass reads: positions ``[start, stop)``."""
+
+    def __init__(self, start: int, stop: int | None) -> None:
+        self.start, self.stop, self.position = start, stop, 0
+
+    def take(self) -> bool:
+        """Move past the next counted item; True when it lies inside the window."""
+        inside = self.position >= self.start and (self.stop is None or self.position < self.stop)
+        self.position += 1
+        return inside
+
+    @property
+    def passed(self) -> bool:
+        """True once every item of the window has gone by."""
+        return self.stop is not None and self.position >= self.stop
 
 
 def resolve_source(source: str | Path, cache_dir: Path | None) -> Path:
@@ -169,17 +205,19 @@ def _count_members(path: Path) -> int:
         )
 
 
-def _iter_members(path: Path) -> Iterator[_Member]:
+def _iter_members(path: Path, window: _Window) -> Iterator[_Member]:
     if path.is_dir():
         for file in _folder_files(path):
+            if window.passed:
+                return
             name = file.relative_to(path).as_posix()
             if _is_zip(file.name):
-                yield from _zip_members(file, prefix=f"{name}!/")
-            else:
+                yield from _zip_members(file, f"{name}!/", window)
+            elif window.take():
                 yield _Member(name, _file_reader(file))
     elif _is_zip(path.name):
-        yield from _zip_members(path, prefix="")
-    else:
+        yield from _zip_members(path, "", window)
+    elif window.take():
         yield _Member(path.name, _file_reader(path))
 
 
@@ -192,13 +230,16 @@ def _file_reader(path: Path) -> Callable[[], bytes]:
     return read
 
 
-def _zip_members(path: Path, prefix: str) -> Iterator[_Member]:
+def _zip_members(path: Path, prefix: str, window: _Window) -> Iterator[_Member]:
     with _open_zip(path) as archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            if window.passed:
+                return
             name = prefix + info.filename
             if _is_xml(info.filename):
-                yield _Member(name, _zip_reader(archive, info))
-            elif _is_zip(info.filename):
+                if window.take():
+                    yield _Member(name, _zip_reader(archive, info))
+            elif _is_zip(info.filename) and window.take():
                 yield from _inner_zip_members(archive, info, name)
 
 
