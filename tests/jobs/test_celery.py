@@ -1,0 +1,275 @@
+"""Jobs on real Celery worker processes (``lumen worker``) against this machine's Redis and
+PostgreSQL: a job submitted through the API completes on a worker; a worker killed with
+SIGKILL in the middle of a batch leaves no half document and another worker finishes the job
+with no duplicate points or rows; a poison input fails its job with a readable reason and the
+worker goes on; cancellation stops a running job between batches.
+
+The index is qdrant-client's local mode (no Qdrant server can run here): it opens in one process
+at a time, so the API server gets an index folder of its own and the workers take turns on
+theirs. What that leaves untested is several workers writing one index at the same moment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from qdrant_client import QdrantClient
+from sqlalchemy import create_engine, text
+
+from lumen.migrate import upgrade_to_head
+from tests.conftest import require_service
+from tests.servers import ROOT, lumen_serve
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+MEDQUAD_FOLDER = "MedQuAD-master/8_NHLBI_QA_XML/"
+OPERATOR_HEADER = "X-Lumen-Operator-Token"
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test's own on the machine's Redis, deleted afterwards."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        require_service("Redis on 127.0.0.1:6379", str(exc))
+    prefix = f"lumen-test-{uuid.uuid4().hex[:8]}"
+    yield prefix
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def env(tmp_path: Path, postgres_url: str, redis_prefix: str) -> dict[str, str]:
+    """Settings shared by the API server and the workers: one database, one broker."""
+    upgrade_to_head(postgres_url)
+    return {
+        "LUMEN_DATABASE_URL": postgres_url,
+        "LUMEN_REDIS_URL": REDIS_URL,
+        "LUMEN_REDIS_KEY_PREFIX": redis_prefix,
+        "LUMEN_JOBS_RUNNER": "celery",
+        "LUMEN_JOB_BATCH_SIZE": "4",
+        # Short enough that a killed worker's batch comes back within seconds.
+        "LUMEN_JOB_STALE_AFTER_S": "3",
+        "LUMEN_CELERY_VISIBILITY_TIMEOUT_S": "6",
+        "LUMEN_LOG_LEVEL": "INFO",
+        "HF_HUB_OFFLINE": "1",
+        "LUMEN_AUDIT_CHECKPOINT_DIR": str(tmp_path / "checkpoints"),
+    }
+
+
+@pytest.fixture
+def medquad_slice(tmp_path: Path, shared_data: Path) -> Path:
+    """A zip of 24 real MedQuAD files (NHLBI), six batches of four."""
+    target = tmp_path / "medquad-slice.zip"
+    with (
+        zipfile.ZipFile(shared_data / "medquad" / "MedQuAD-master.zip") as source,
+        zipfile.ZipFile(target, "w") as out,
+    ):
+        names = sorted(
+            n for n in source.namelist() if n.startswith(MEDQUAD_FOLDER) and n.endswith(".xml")
+        )
+        for name in names[:24]:
+            out.writestr(name, source.read(name))
+    return target
+
+
+@contextmanager
+def api_server(tmp_path: Path, env: dict[str, str]) -> Iterator[tuple[str, dict[str, str]]]:
+    """``lumen serve`` submitting jobs to Celery; yields its URL and the operator header."""
+    data_dir = tmp_path / "api"
+    server_env = {**env, "LUMEN_QDRANT_PATH": str(data_dir / "qdrant")}
+    with lumen_serve(data_dir, server_env, log=tmp_path / "api.log") as (url, _pid):
+        token = json.loads((data_dir / "server.json").read_text())["operator_token"]
+        yield url, {OPERATOR_HEADER: token}
+
+
+class Worker:
+    """One ``lumen worker`` process (solo pool: its own process runs the tasks)."""
+
+    def __init__(self, tmp_path: Path, env: dict[str, str], name: str) -> None:
+        self.data_dir = tmp_path / "worker"
+        self.log = tmp_path / f"{name}.log"
+        worker_env = {
+            **os.environ,
+            **env,
+            "LUMEN_DATA_DIR": str(self.data_dir),
+            "LUMEN_QDRANT_PATH": str(self.data_dir / "qdrant"),
+        }
+        self._output = self.log.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "lumen.cli", "worker", "--pool", "solo"],
+            cwd=ROOT, env=worker_env, stdout=self._output, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+    def kill(self) -> None:
+        """SIGKILL, no chance to acknowledge or clean up."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(30)
+        self._output.close()
+
+    def stop(self) -> None:
+        """Warm shutdown (SIGTERM: Celery finishes the running task)."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                return
+        self._output.close()
+
+    def points(self) -> int:
+        """Points in this worker's index (call once no worker holds it)."""
+        client = QdrantClient(path=str(self.data_dir / "qdrant"))
+        try:
+            return client.count("lumen", exact=True).count
+        finally:
+            client.close()
+
+
+def _submit(url: str, operator: dict[str, str], kind: str, source: str) -> dict[str, Any]:
+    response = httpx.post(
+        f"{url}/api/v1/jobs", json={"kind": kind, "source": source}, headers=operator
+    )
+    assert response.status_code == 202, response.text
+    return dict(response.json())
+
+
+def _job(url: str, operator: dict[str, str], job_id: str) -> dict[str, Any]:
+    return dict(httpx.get(f"{url}/api/v1/jobs/{job_id}", headers=operator).json())
+
+
+def _wait_until(
+    url: str, operator: dict[str, str], job_id: str, done: Any, timeout_s: float = 240
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        job = _job(url, operator, job_id)
+        if done(job):
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"job never got there: {_job(url, operator, job_id)}")
+
+
+def _finished(job: dict[str, Any]) -> bool:
+    return job["status"] in ("succeeded", "failed", "cancelled")
+
+
+def _rows(database_url: str, sql: str) -> list[Any]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text(sql)).all())
+    finally:
+        engine.dispose()
+
+
+def test_a_job_submitted_through_the_api_completes_on_a_worker_process(
+    tmp_path: Path, env: dict[str, str], shared_data: Path
+) -> None:
+    worker = Worker(tmp_path, env, "worker")
+    try:
+        with api_server(tmp_path, env) as (url, operator):
+            labels = str(shared_data / "drug_labels" / "spl")
+            job = _submit(url, operator, "ingest_spl", labels)
+            job = _wait_until(url, operator, job["id"], _finished)
+    finally:
+        worker.stop()
+    assert (job["status"], job["done"], job["total"], job["error"]) == ("succeeded", 5, 5, None)
+    documents = _rows(env["LUMEN_DATABASE_URL"], "SELECT status, chunk_count FROM documents")
+    assert [status for status, _ in documents] == ["indexed"] * 5
+    assert worker.points() == sum(chunks for _, chunks in documents)
+    batches = _rows(env["LUMEN_DATABASE_URL"], "SELECT status FROM job_batches ORDER BY seq")
+    assert [status for (status,) in batches] == ["succeeded", "succeeded"]  # 4 + 1 labels
+    assert "lumen.jobs.batch" in worker.log.read_text(), "the batches ran on the worker"
+    actions = _rows(
+        env["LUMEN_DATABASE_URL"],
+        f"SELECT action, outcome FROM audit_entries WHERE object_id = '{job['id']}' ORDER BY id",
+    )
+    assert actions == [("ingestion.submit", "success"), ("ingestion.finish", "success")]
+
+
+def test_a_worker_killed_mid_batch_leaves_no_half_document_and_another_finishes_the_job(
+    tmp_path: Path, env: dict[str, str], medquad_slice: Path
+) -> None:
+    first = Worker(tmp_path, env, "first")
+    with api_server(tmp_path, env) as (url, operator):
+        job = _submit(url, operator, "ingest_medquad", str(medquad_slice))
+        database = env["LUMEN_DATABASE_URL"]
+
+        def mid_batch(_job: dict[str, Any]) -> bool:
+            # One batch finished and the next claimed: the worker is inside a batch.
+            states = [s for (s,) in _rows(database, "SELECT status FROM job_batches")]
+            return "succeeded" in states and "running" in states
+
+        _wait_until(url, operator, job["id"], mid_batch)
+        first.kill()
+        second = Worker(tmp_path, env, "second")
+        try:
+            job = _wait_until(url, operator, job["id"], _finished)
+        finally:
+            second.stop()
+    assert (job["status"], job["done"], job["total"]) == ("succeeded", 24, 24), job
+    documents = _rows(database, "SELECT status, chunk_count FROM documents")
+    assert documents and {status for status, _ in documents} == {"indexed"}
+    assert second.points() == sum(chunks for _, chunks in documents), "no duplicate points"
+    sections = _rows(database, "SELECT count(*), count(DISTINCT id) FROM document_sections")
+    assert sections[0][0] == sections[0][1]
+    retried = _rows(database, "SELECT max(attempts) FROM job_batches")
+    assert retried[0][0] >= 2, "the killed worker's batch was run again"
+    assert "lumen.jobs.batch" in second.log.read_text()
+
+
+def test_a_poison_input_fails_its_job_with_a_readable_reason_and_the_worker_goes_on(
+    tmp_path: Path, env: dict[str, str], shared_data: Path
+) -> None:
+    poison = tmp_path / "labels.zip"
+    poison.write_bytes(b"this is not a zip archive")
+    worker = Worker(tmp_path, env, "worker")
+    try:
+        with api_server(tmp_path, env) as (url, operator):
+            failed = _submit(url, operator, "ingest_spl", str(poison))
+            failed = _wait_until(url, operator, failed["id"], _finished)
+            labels = str(shared_data / "drug_labels" / "spl")
+            after = _submit(url, operator, "ingest_spl", labels)
+            after = _wait_until(url, operator, after["id"], _finished)
+    finally:
+        worker.stop()
+    assert failed["status"] == "failed"
+    assert "not a readable zip archive" in failed["error"], failed["error"]
+    assert after["status"] == "succeeded"
+
+
+def test_cancellation_stops_a_running_job_between_batches(
+    tmp_path: Path, env: dict[str, str], medquad_slice: Path
+) -> None:
+    worker = Worker(tmp_path, env, "worker")
+    try:
+        with api_server(tmp_path, env) as (url, operator):
+            job = _submit(url, operator, "ingest_medquad", str(medquad_slice))
+            _wait_until(url, operator, job["id"], lambda j: j["done"] > 0)
+            cancel = httpx.post(f"{url}/api/v1/jobs/{job['id']}/cancel", headers=operator)
+            assert cancel.status_code == 200, cancel.text
+            job = _wait_until(url, operator, job["id"], _finished)
+    finally:
+        worker.stop()
+    assert job["status"] == "cancelled" and job["error"] == "cancelled on request"
+    assert 0 < job["done"] < 24
+    states = [s for (s,) in _rows(env["LUMEN_DATABASE_URL"], "SELECT status FROM job_batches")]
+    assert "cancelled" in states and "running" not in states and "queued" not in states
