@@ -39,6 +39,7 @@ from lumen.jobs.kinds import EXPORT, JobKind, JobRunner, single
 from lumen.jobs.service import JobService
 from lumen.jobs.worker import JobWorker
 from lumen.knowledge.embeddings import Embedder
+from lumen.knowledge.encoder_process import BackgroundEncoder
 from lumen.knowledge.index.base import VectorIndex
 from lumen.knowledge.index.factory import open_index
 from lumen.knowledge.ingestion import Ingestor
@@ -96,6 +97,7 @@ class Server(Runtime):
     knowledge: KnowledgeService
     chat: ChatService
     worker: JobRunner
+    background_encoder: BackgroundEncoder | None
     jobs: JobService
     fhir: FhirService
     audit_review: AuditReview
@@ -111,6 +113,8 @@ class Server(Runtime):
 
     async def _close_parts(self) -> None:
         self.worker.stop()
+        if self.background_encoder is not None:
+            await anyio.to_thread.run_sync(self.background_encoder.close)
         await anyio.to_thread.run_sync(self.audit.sealer.stop)
         if self.llm is not None:
             await self.llm.aclose()
@@ -229,8 +233,11 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
     break_glass = BreakGlassService(
         parts["db"], keys, chat, parts["audit"], settings.break_glass_ttl_min
     )
+    background = _background_encoder(settings)
     kinds = ingestion_kinds(
-        parts["ingestor"],
+        Ingestor(parts["db"], background, parts["bm25"], parts["index"])
+        if background is not None
+        else parts["ingestor"],
         parts["index"],
         parts["retriever"].analyzer,
         settings.data_dir / "downloads",
@@ -252,6 +259,7 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
         knowledge=KnowledgeService(parts["db"], parts["retriever"], parts["index"]),
         chat=chat,
         worker=worker,
+        background_encoder=background,
         jobs=jobs,
         fhir=FhirService(parts["db"], keys, settings, chat, jobs, parts["audit"]),
         audit_review=AuditReview(parts["audit"], users),
@@ -270,6 +278,19 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
 class SharedIndexRequired(RuntimeError):
     """Celery workers were asked for, but the index is the embedded Edge shard, which only the
     process holding it can write."""
+
+
+def _background_encoder(settings: Settings) -> BackgroundEncoder | None:
+    """The low-priority child process that embeds for in-process ingestion jobs, or ``None``
+    (Celery workers embed on their own machines; ``LUMEN_INGEST_IN_CHILD_PROCESS=false``)."""
+    if settings.jobs_runner != "in-process" or not settings.ingest_in_child_process:
+        return None
+    return BackgroundEncoder(
+        torch_threads=settings.torch_threads,
+        batch_size=settings.embedding_batch_size,
+        backend=settings.embedding_backend,
+        cache_dir=settings.data_dir / "models",
+    )
 
 
 def _limits(settings: Settings) -> Limits:
@@ -305,5 +326,9 @@ def build_worker_context(settings: Settings) -> WorkerContext:
         None,  # a worker answers no questions: no focus vocabulary to refresh
         settings.data_dir / "downloads",
         settings.job_batch_size,
+    )
+    keys = load_key_ring(settings)
+    kinds.update(
+        {k: single(EXPORT, t) for k, t in export_tasks(parts["db"], keys, settings).items()}
     )
     return WorkerContext(db=parts["db"], kinds=kinds, limits=_limits(settings))

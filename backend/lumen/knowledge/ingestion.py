@@ -25,7 +25,7 @@ from sqlmodel import col, delete
 
 from lumen.db import Database, utcnow
 from lumen.knowledge.chunking import chunk_document
-from lumen.knowledge.embeddings import Embedder
+from lumen.knowledge.embeddings import PassageEncoder
 from lumen.knowledge.index.base import IndexPoint, VectorIndex, point_id
 from lumen.knowledge.models import Document, DocumentSection
 from lumen.knowledge.schemas import Chunk, LoadError, SourceDocument, UnheldFocus
@@ -64,7 +64,7 @@ class Ingestor:
     """Runs documents through chunking, both embedders and the index, in batches."""
 
     def __init__(
-        self, db: Database, embedder: Embedder, bm25: Bm25Encoder, index: VectorIndex
+        self, db: Database, embedder: PassageEncoder, bm25: Bm25Encoder, index: VectorIndex
     ) -> None:
         self._db = db
         self._embedder = embedder
