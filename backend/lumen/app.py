@@ -25,6 +25,7 @@ from lumen.auth.two_factor_endpoints import router as two_factor_router
 from lumen.chat.endpoints import router as chat_router
 from lumen.deps import csrf_protect
 from lumen.drugs.endpoints import router as drugs_router
+from lumen.fhir.endpoints import router as fhir_router
 from lumen.jobs.endpoints import router as jobs_router
 from lumen.knowledge.endpoints import router as knowledge_router
 from lumen.knowledge.tasks import schedule_seeding
@@ -110,6 +111,7 @@ def create_app(
     app.include_router(knowledge_router)
     app.include_router(drugs_router)
     app.include_router(jobs_router)
+    app.include_router(fhir_router)
     app.mount("/metrics", make_asgi_app())
     if FRONTEND_DIR.is_dir():
         app.mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend")

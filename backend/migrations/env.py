@@ -11,6 +11,7 @@ import lumen.admin.models
 import lumen.audit.models
 import lumen.auth.models
 import lumen.chat.models
+import lumen.fhir.models
 import lumen.jobs.models
 import lumen.knowledge.models  # noqa: F401  (tables register on SQLModel.metadata)
 from lumen.settings import get_settings

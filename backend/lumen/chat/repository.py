@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from lumen.chat.models import Conversation, Message, TriageEvent
 from lumen.db import utcnow
@@ -52,22 +53,11 @@ class ChatRepository:
         self, owner_id: str, limit: int | None = 200
     ) -> Sequence[Conversation]:
         """The owner's conversations, most recently active first (``None``: all of them)."""
-        result = await self.session.exec(
-            select(Conversation)
-            .where(Conversation.owner_id == owner_id)
-            .order_by(col(Conversation.updated_at).desc())
-            .limit(limit)
-        )
-        return result.all()
+        return (await self.session.exec(conversations_of(owner_id, limit))).all()
 
     async def messages_of(self, conversation_id: uuid.UUID) -> Sequence[Message]:
         """Messages of a conversation, oldest first."""
-        result = await self.session.exec(
-            select(Message)
-            .where(Message.conversation_id == conversation_id)
-            .order_by(col(Message.created_at), col(Message.role).desc())
-        )
-        return result.all()
+        return (await self.session.exec(messages_of(conversation_id))).all()
 
     async def owned_message(
         self, owner_id: str, conversation_id: uuid.UUID, message_id: uuid.UUID
@@ -81,18 +71,11 @@ class ChatRepository:
 
     def title_of(self, conversation: Conversation) -> str | None:
         """The conversation's title, opened (``None`` while untitled)."""
-        if conversation.title_ciphertext is None or conversation.title_key_id is None:
-            return None
-        return self._keys.open(
-            Sealed(conversation.title_key_id, conversation.title_ciphertext),
-            _title_aad(conversation.id),
-        )
+        return ChatTexts(self._keys).title_of(conversation)
 
     def text_of(self, message: Message) -> str:
         """The message's text, opened."""
-        return self._keys.open(
-            Sealed(message.key_id, message.content_ciphertext), _message_aad(message.id)
-        )
+        return ChatTexts(self._keys).text_of(message)
 
     # --- writes (the caller commits) -----------------------------------------------------
 
@@ -169,6 +152,50 @@ class ChatRepository:
         title = " ".join(text.split())[:TITLE_CHARS]
         sealed = self._keys.seal(title, _title_aad(conversation.id))
         conversation.title_ciphertext, conversation.title_key_id = sealed.ciphertext, sealed.key_id
+
+
+class ChatTexts:
+    """Opens the sealed texts of rows read on any session (the background jobs' are sync)."""
+
+    def __init__(self, keys: KeyRing) -> None:
+        self._keys = keys
+
+    def title_of(self, conversation: Conversation) -> str | None:
+        """The conversation's title, opened (``None`` while untitled)."""
+        if conversation.title_ciphertext is None or conversation.title_key_id is None:
+            return None
+        return self._keys.open(
+            Sealed(conversation.title_key_id, conversation.title_ciphertext),
+            _title_aad(conversation.id),
+        )
+
+    def text_of(self, message: Message) -> str:
+        """The message's text, opened."""
+        return self._keys.open(
+            Sealed(message.key_id, message.content_ciphertext), _message_aad(message.id)
+        )
+
+
+# --- statements, for the sync sessions of background jobs as for the async repository -------
+
+
+def conversations_of(owner_id: str, limit: int | None = 200) -> SelectOfScalar[Conversation]:
+    """The owner's conversations, most recently active first (``None``: all of them)."""
+    return (
+        select(Conversation)
+        .where(Conversation.owner_id == owner_id)
+        .order_by(col(Conversation.updated_at).desc())
+        .limit(limit)
+    )
+
+
+def messages_of(conversation_id: uuid.UUID) -> SelectOfScalar[Message]:
+    """Messages of a conversation, oldest first."""
+    return (
+        select(Message)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(col(Message.created_at), col(Message.role).desc())
+    )
 
 
 def _message_aad(message_id: uuid.UUID) -> bytes:

@@ -22,7 +22,7 @@ from lumen.auth.throttle import RateLimit
 from lumen.chat.answers import AnswerEvents, Answers, answered_message_id
 from lumen.chat.disclaimer import DISCLAIMER
 from lumen.chat.models import Conversation, Message
-from lumen.chat.repository import ChatRepository
+from lumen.chat.repository import ChatRepository, ChatTexts, conversations_of, messages_of
 from lumen.chat.schemas import (
     ConversationDetail,
     ConversationOut,
@@ -32,7 +32,7 @@ from lumen.chat.schemas import (
 )
 from lumen.db import Database
 from lumen.observability.readiness import Readiness
-from lumen.problems import Problem
+from lumen.problems import NotFound, Problem
 from lumen.security.encryption import KeyRing
 
 
@@ -196,6 +196,32 @@ class ChatService:
             raise
 
 
+# --- for background jobs (sync sessions on a worker; the caller audits) ------------------------
+
+
+def owned_conversation_ids(db: Database, owner_id: str) -> list[uuid.UUID]:
+    """Ids of every conversation of the owner, most recently active first (FHIR export)."""
+    with db.session() as session:
+        return [row.id for row in session.exec(conversations_of(owner_id, limit=None)).all()]
+
+
+def read_owned_conversation(
+    db: Database, keys: KeyRing, owner_id: str, conversation_id: uuid.UUID
+) -> ConversationDetail:
+    """The owner's conversation with its opened messages, on a sync session, unaudited (a
+    background export records its own entry). Raises ``NotFound``."""
+    with db.session() as session:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None or conversation.owner_id != owner_id:
+            raise NotFound(f"No conversation {conversation_id}.")
+        messages = session.exec(messages_of(conversation_id)).all()
+    texts = ChatTexts(keys)
+    return ConversationDetail(
+        **_conversation_out(texts, conversation).model_dump(),
+        messages=[_message_out(texts, m) for m in messages],
+    )
+
+
 def _event(
     caller: Principal, client: ClientInfo, action: AuditAction, conversation_id: uuid.UUID
 ) -> AuditEvent:
@@ -213,7 +239,9 @@ async def _detail(
     )
 
 
-def _conversation_out(repo: ChatRepository, conversation: Conversation) -> ConversationOut:
+def _conversation_out(
+    repo: ChatRepository | ChatTexts, conversation: Conversation
+) -> ConversationOut:
     return ConversationOut(
         id=conversation.id,
         title=repo.title_of(conversation),
@@ -222,7 +250,7 @@ def _conversation_out(repo: ChatRepository, conversation: Conversation) -> Conve
     )
 
 
-def _message_out(repo: ChatRepository, message: Message) -> MessageOut:
+def _message_out(repo: ChatRepository | ChatTexts, message: Message) -> MessageOut:
     return MessageOut(
         id=message.id,
         role=message.role,

@@ -7,8 +7,10 @@ The one place other domains (drugs, chat) go to for documents; they never query 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 import anyio
+from sqlmodel import col, select
 
 from lumen.db import Database
 from lumen.knowledge.index.base import VectorIndex
@@ -92,3 +94,42 @@ class KnowledgeService:
             ready = False
             report["index"] = f"down ({type(exc).__name__})"
         return Readiness(ready, report)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceAttribution:
+    """Where a document comes from and under which terms: what a citation of it must carry."""
+
+    document_id: str
+    title: str
+    url: str | None
+    source_name: str
+    licence: str
+    attribution: str
+    version: str
+    effective_date: str | None  # YYYYMMDD (SPL)
+
+
+def source_attributions(
+    db: Database, document_ids: Collection[str]
+) -> dict[str, SourceAttribution]:
+    """Title, URL, publisher, licence and version of each document in ``document_ids`` that the
+    knowledge base holds, by id (unknown ids are left out), on a sync session: background jobs
+    (the FHIR export's ``DocumentReference``s) run off the event loop."""
+    if not document_ids:
+        return {}
+    with db.session() as session:
+        rows = session.exec(select(Document).where(col(Document.id).in_(list(document_ids))))
+        return {
+            row.id: SourceAttribution(
+                document_id=row.id,
+                title=row.title,
+                url=row.url,
+                source_name=row.source_name,
+                licence=row.licence,
+                attribution=row.attribution,
+                version=row.version,
+                effective_date=row.effective_date,
+            )
+            for row in rows.all()
+        }
