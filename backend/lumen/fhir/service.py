@@ -106,7 +106,8 @@ class FhirService:
         job's id is the export's id. ``patient_name`` is kept sealed beside the file and put in
         the Patient at download. Raises ``AuditUnavailable`` (no job is queued)."""
         async with self._db.async_session() as session:
-            await session.execute(repository.erase_expired(utcnow()))
+            # On the session's connection: SQLModel's AsyncSession.execute is meant for reads.
+            await (await session.connection()).execute(repository.erase_expired(utcnow()))
             await session.commit()
         job = await self._jobs.submit(
             EXPORT_FHIR,
@@ -118,7 +119,7 @@ class FhirService:
         if patient_name:
             sealed = repository.seal_name(self._keys, job.id, patient_name)
             async with self._db.async_session() as session:
-                await session.execute(
+                await (await session.connection()).execute(
                     repository.upsert(
                         self._dialect,
                         job.id,
@@ -189,11 +190,11 @@ class FhirService:
         event = _event(caller, client, "fhir_export", export_id)
         async with self._failures_recorded(event):
             try:
-                job = await self._jobs.get(export_id)
+                job = await self._jobs.get(export_id, owner_id=caller.user_id)
             except NotFound:
                 job = None
             if job is None or job.kind != EXPORT_FHIR or job.owner_id != caller.user_id:
-                raise NotFound(f"No export {export_id}.")
+                raise NotFound(f"No export {export_id}.") from None
         return job
 
     @asynccontextmanager
