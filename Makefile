@@ -9,6 +9,8 @@ STAMP := $(VENV)/.lumen-installed
 LLM_STAMP := $(VENV)/.llm-test-installed
 # The OpenID provider that organisation sign-in is tested against (pytest and e2e).
 OIDC_PROVIDER := tests/auth/oidc_provider
+# The independent FHIR R4 validator the export tests check every Bundle with (Medplum, Node.js).
+FHIR_VALIDATOR := tests/fhir/validator
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export NEXT_TELEMETRY_DISABLED := 1
@@ -52,7 +54,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check backend tests bench
 	$(BIN)/mypy
 
-test: $(STAMP) $(LLM_STAMP) $(OIDC_PROVIDER)/node_modules/.package-lock.json lint openapi-check
+test: $(STAMP) $(LLM_STAMP) $(OIDC_PROVIDER)/node_modules/.package-lock.json $(FHIR_VALIDATOR)/node_modules/.package-lock.json lint openapi-check
 	$(BIN)/pytest -q -ra
 	$(MAKE) e2e
 
@@ -81,6 +83,8 @@ e2e/node_modules/.package-lock.json: e2e/package-lock.json
 	cd e2e && npm ci --no-audit --no-fund --loglevel=error
 $(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package-lock.json
 	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error
+$(FHIR_VALIDATOR)/node_modules/.package-lock.json: $(FHIR_VALIDATOR)/package-lock.json
+	cd $(FHIR_VALIDATOR) && npm ci --no-audit --no-fund --loglevel=error
 e2e: $(STAMP) $(FRONTEND_OUT) /usr/bin/chromium e2e/node_modules/.package-lock.json $(OIDC_PROVIDER)/node_modules/.package-lock.json
 	cd frontend && npm run lint && npx tsc --noEmit
 	cd e2e && npx tsc --noEmit && ./run.sh
