@@ -92,12 +92,20 @@ def worker(
     """Run a Celery worker for the job queues (production: LUMEN_JOBS_RUNNER=celery, a shared
     index at LUMEN_QDRANT_URL, the broker at LUMEN_CELERY_BROKER_URL or LUMEN_REDIS_URL).
     Start as many as the load needs, on as many machines; each loads its own model."""
+    from celery.signals import worker_process_init
+
     from lumen.jobs.celery_app import create_celery, lazy, register_tasks
     from lumen.runtime import build_worker_context
 
     settings = get_settings()
     celery = create_celery(settings)
-    register_tasks(celery, settings, lazy(lambda: build_worker_context(settings)))
+    context = lazy(lambda: build_worker_context(settings))
+    register_tasks(celery, settings, context)
+    # Load the model before taking tasks: in each pool process (prefork), or here.
+    if pool == "prefork":
+        worker_process_init.connect(lambda **_: context(), weak=False)
+    else:
+        context()
     celery.worker_main(
         [
             "worker",

@@ -39,10 +39,10 @@ from lumen.jobs.kinds import EXPORT, JobKind, JobRunner, single
 from lumen.jobs.service import JobService
 from lumen.jobs.worker import JobWorker
 from lumen.knowledge.embeddings import Embedder
-from lumen.knowledge.encoder_process import BackgroundEncoder
 from lumen.knowledge.index.base import VectorIndex
 from lumen.knowledge.index.factory import open_index
-from lumen.knowledge.ingestion import Ingestor
+from lumen.knowledge.ingest_process import IngestionProcess
+from lumen.knowledge.ingestion import IndexStore, Ingestor
 from lumen.knowledge.retrieval import Retriever
 from lumen.knowledge.service import KnowledgeService
 from lumen.knowledge.sparse import Bm25Encoder
@@ -97,7 +97,7 @@ class Server(Runtime):
     knowledge: KnowledgeService
     chat: ChatService
     worker: JobRunner
-    background_encoder: BackgroundEncoder | None
+    ingestion_process: IngestionProcess | None
     jobs: JobService
     fhir: FhirService
     audit_review: AuditReview
@@ -113,8 +113,8 @@ class Server(Runtime):
 
     async def _close_parts(self) -> None:
         self.worker.stop()
-        if self.background_encoder is not None:
-            await anyio.to_thread.run_sync(self.background_encoder.close)
+        if self.ingestion_process is not None:
+            await anyio.to_thread.run_sync(self.ingestion_process.close)
         await anyio.to_thread.run_sync(self.audit.sealer.stop)
         if self.llm is not None:
             await self.llm.aclose()
@@ -233,15 +233,14 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
     break_glass = BreakGlassService(
         parts["db"], keys, chat, parts["audit"], settings.break_glass_ttl_min
     )
-    background = _background_encoder(settings)
+    background = _ingestion_process(settings, parts["db"], parts["index"])
     kinds = ingestion_kinds(
-        Ingestor(parts["db"], background, parts["bm25"], parts["index"])
-        if background is not None
-        else parts["ingestor"],
+        parts["ingestor"],
         parts["index"],
         parts["retriever"].analyzer,
         settings.data_dir / "downloads",
         settings.job_batch_size,
+        background,
     )
     kinds.update(
         {k: single(EXPORT, t) for k, t in export_tasks(parts["db"], keys, settings).items()}
@@ -259,7 +258,7 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
         knowledge=KnowledgeService(parts["db"], parts["retriever"], parts["index"]),
         chat=chat,
         worker=worker,
-        background_encoder=background,
+        ingestion_process=background,
         jobs=jobs,
         fhir=FhirService(parts["db"], keys, settings, chat, jobs, parts["audit"]),
         audit_review=AuditReview(parts["audit"], users),
@@ -280,17 +279,15 @@ class SharedIndexRequired(RuntimeError):
     process holding it can write."""
 
 
-def _background_encoder(settings: Settings) -> BackgroundEncoder | None:
-    """The low-priority child process that embeds for in-process ingestion jobs, or ``None``
-    (Celery workers embed on their own machines; ``LUMEN_INGEST_IN_CHILD_PROCESS=false``)."""
+def _ingestion_process(
+    settings: Settings, db: Database, index: VectorIndex
+) -> IngestionProcess | None:
+    """The low-priority child process that parses, chunks and embeds for in-process ingestion
+    jobs, writing through this process's database and index; ``None`` for Celery (workers do
+    that work on their own machines) or with ``LUMEN_INGEST_IN_CHILD_PROCESS=false``."""
     if settings.jobs_runner != "in-process" or not settings.ingest_in_child_process:
         return None
-    return BackgroundEncoder(
-        torch_threads=settings.torch_threads,
-        batch_size=settings.embedding_batch_size,
-        backend=settings.embedding_backend,
-        cache_dir=settings.data_dir / "models",
-    )
+    return IngestionProcess(settings, IndexStore(db, index))
 
 
 def _limits(settings: Settings) -> Limits:

@@ -43,8 +43,8 @@ class Settings(BaseSettings):
     # torch (sentence-transformers, float32) or onnx-int8 (the same model exported and
     # quantised to int8 here, once, under data_dir/models; bench/results.md section 9).
     embedding_backend: Literal["torch", "onnx-int8"] = "torch"
-    # In-process jobs embed passages in a child process at the lowest CPU priority, so a
-    # question never waits behind a bulk load (issue 12; bench/results.md section 10).
+    # In-process ingestion jobs parse, chunk and embed in a child process at the lowest CPU
+    # priority, so a question never waits behind a bulk load (issue 12; bench section 10).
     ingest_in_child_process: bool = True
 
     # Knowledge-base seeding: a local folder laid out like shared/data, or the public URLs.

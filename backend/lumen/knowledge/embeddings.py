@@ -16,7 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -29,17 +29,6 @@ BACKENDS: tuple[Backend, ...] = ("torch", "onnx-int8")
 
 # One model call on a list of texts: shape (len(texts), 384), float32, unit length.
 EncodeBatch = Callable[[list[str]], npt.NDArray[np.float32]]
-
-
-class PassageEncoder(Protocol):
-    """What ingestion embeds passages with: ``Embedder`` in this process, or
-    ``lumen.knowledge.encoder_process.BackgroundEncoder`` in a low-priority child."""
-
-    def encode_documents(
-        self, texts: Sequence[str], batch_size: int | None = None
-    ) -> npt.NDArray[np.float32]:
-        """Shape ``(len(texts), 384)``, float32, unit length."""
-        ...
 
 
 class Embedder:

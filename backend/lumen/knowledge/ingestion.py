@@ -20,13 +20,16 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
+import numpy as np
+import numpy.typing as npt
 from sqlmodel import col, delete
 
 from lumen.db import Database, utcnow
 from lumen.knowledge.chunking import chunk_document
-from lumen.knowledge.embeddings import PassageEncoder
-from lumen.knowledge.index.base import IndexPoint, VectorIndex, point_id
+from lumen.knowledge.embeddings import Embedder
+from lumen.knowledge.index.base import IndexPoint, SparseVector, VectorIndex, point_id
 from lumen.knowledge.models import Document, DocumentSection
 from lumen.knowledge.schemas import Chunk, LoadError, SourceDocument, UnheldFocus
 from lumen.knowledge.sparse import Bm25Encoder
@@ -58,66 +61,35 @@ class IngestReport:
 
 
 ProgressCallback = Callable[[int, IngestReport], None]
+# A batch ready to store: each document with its chunks, and the chunks' vectors in order.
+Prepared = list[tuple[SourceDocument, list[Chunk]]]
 
 
-class Ingestor:
-    """Runs documents through chunking, both embedders and the index, in batches."""
+class IngestStore(Protocol):
+    """Where a prepared batch is written: ``IndexStore`` (this process's database and index),
+    or the process that holds the embedded index (``lumen.knowledge.ingest_process``)."""
 
-    def __init__(
-        self, db: Database, embedder: PassageEncoder, bm25: Bm25Encoder, index: VectorIndex
+    def write_terms(self, records: list[SourceDocument | UnheldFocus]) -> None:
+        """Replace the focus names of ``records`` (nothing to embed for them)."""
+        ...
+
+    def write_batch(
+        self, batch: Prepared, dense: npt.NDArray[np.float32], sparse: list[SparseVector]
     ) -> None:
+        """Store new versions of documents with their chunks' vectors."""
+        ...
+
+
+class IndexStore:
+    """Writes prepared batches to the database and the vector index, in the order the module
+    docstring gives (``indexing`` row, points, then ``indexed`` with its sections)."""
+
+    def __init__(self, db: Database, index: VectorIndex) -> None:
         self._db = db
-        self._embedder = embedder
-        self._bm25 = bm25
         self._index = index
 
-    def ingest(
-        self,
-        items: Iterable[SourceDocument | LoadError | UnheldFocus],
-        on_progress: ProgressCallback | None = None,
-    ) -> IngestReport:
-        """Ingest every document of ``items``; ``on_progress(items_seen, report)`` after each
-        batch. Load errors are collected in the report, never raised."""
-        started = time.perf_counter()
-        report = IngestReport()
-        pending: list[tuple[SourceDocument, list[Chunk]]] = []
-        pending_chunks = 0
-        named: list[SourceDocument | UnheldFocus] = []
-        seen = 0
-        for item in items:
-            seen += 1
-            if isinstance(item, LoadError):
-                report.failed.append(item)
-                logger.warning(
-                    "could not load %s (line %s): %s", item.name, item.line, item.message
-                )
-                continue
-            if isinstance(item, UnheldFocus) or self._is_current(item):
-                if isinstance(item, SourceDocument):
-                    report.documents_unchanged += 1
-                named.append(item)
-                if len(named) >= TERMS_PER_BATCH:
-                    self._write_terms(named)
-                    named = []
-                continue
-            chunks = chunk_document(item)
-            pending.append((item, chunks))
-            pending_chunks += len(chunks)
-            if pending_chunks >= CHUNKS_PER_BATCH:
-                self._flush(pending, report)
-                pending, pending_chunks = [], 0
-                if on_progress:
-                    on_progress(seen, report)
-        if pending:
-            self._flush(pending, report)
-        if named:
-            self._write_terms(named)
-        report.seconds = time.perf_counter() - started
-        if on_progress:
-            on_progress(seen, report)
-        return report
-
-    def _write_terms(self, records: list[SourceDocument | UnheldFocus]) -> None:
+    def write_terms(self, records: list[SourceDocument | UnheldFocus]) -> None:
+        """Replace the focus names of ``records`` in one transaction."""
         with self._db.session() as session:
             replace_terms(
                 session,
@@ -126,20 +98,17 @@ class Ingestor:
             )
             session.commit()
 
-    def _is_current(self, doc: SourceDocument) -> bool:
-        with self._db.session() as session:
-            row = session.get(Document, doc.id)
-            return row is not None and row.version == doc.version and row.status == "indexed"
-
-    def _flush(self, batch: list[tuple[SourceDocument, list[Chunk]]], report: IngestReport) -> None:
+    def write_batch(
+        self, batch: Prepared, dense: npt.NDArray[np.float32], sparse: list[SparseVector]
+    ) -> None:
+        """Store ``batch``: ``dense`` is ``(chunks, 384)`` and ``sparse`` one vector per chunk,
+        in the batch's chunk order."""
         with self._db.session() as session:
             for doc, chunks in batch:
                 session.merge(_document_row(doc, len(chunks), status="indexing"))
             session.commit()
 
         chunks = [chunk for _, doc_chunks in batch for chunk in doc_chunks]
-        dense = self._embedder.encode_documents([c.embed_text for c in chunks])
-        sparse = self._bm25.encode_documents([c.embed_text for c in chunks])
         self._index.upsert(
             [
                 IndexPoint(point_id(c.document_id, c.index), dense[i], sparse[i], c.payload)
@@ -162,8 +131,90 @@ class Ingestor:
                 [row for doc, _ in batch for row in terms_of(doc)],
             )
             session.commit()
+
+
+class Ingestor:
+    """Runs documents through chunking, both embedders and the index, in batches.
+
+    ``index`` is where batches are stored unless ``ingest`` is given another ``IngestStore``
+    (``None``: only with one).
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        embedder: Embedder,
+        bm25: Bm25Encoder,
+        index: VectorIndex | None,
+    ) -> None:
+        self._db = db
+        self._embedder = embedder
+        self._bm25 = bm25
+        self._store = IndexStore(db, index) if index is not None else None
+
+    def ingest(
+        self,
+        items: Iterable[SourceDocument | LoadError | UnheldFocus],
+        on_progress: ProgressCallback | None = None,
+        store: IngestStore | None = None,
+    ) -> IngestReport:
+        """Ingest every document of ``items`` into ``store`` (default: this ingestor's
+        database and index); ``on_progress(items_seen, report)`` after each batch. Load errors
+        are collected in the report, never raised. Raises ``ValueError`` with no store."""
+        target = store or self._store
+        if target is None:
+            raise ValueError("an ingestor without an index needs a store")
+        started = time.perf_counter()
+        report = IngestReport()
+        pending: Prepared = []
+        pending_chunks = 0
+        named: list[SourceDocument | UnheldFocus] = []
+        seen = 0
+        for item in items:
+            seen += 1
+            if isinstance(item, LoadError):
+                report.failed.append(item)
+                logger.warning(
+                    "could not load %s (line %s): %s", item.name, item.line, item.message
+                )
+                continue
+            if isinstance(item, UnheldFocus) or self._is_current(item):
+                if isinstance(item, SourceDocument):
+                    report.documents_unchanged += 1
+                named.append(item)
+                if len(named) >= TERMS_PER_BATCH:
+                    target.write_terms(named)
+                    named = []
+                continue
+            chunks = chunk_document(item)
+            pending.append((item, chunks))
+            pending_chunks += len(chunks)
+            if pending_chunks >= CHUNKS_PER_BATCH:
+                self._flush(pending, report, target)
+                pending, pending_chunks = [], 0
+                if on_progress:
+                    on_progress(seen, report)
+        if pending:
+            self._flush(pending, report, target)
+        if named:
+            target.write_terms(named)
+        report.seconds = time.perf_counter() - started
+        if on_progress:
+            on_progress(seen, report)
+        return report
+
+    def _is_current(self, doc: SourceDocument) -> bool:
+        with self._db.session() as session:
+            row = session.get(Document, doc.id)
+            return row is not None and row.version == doc.version and row.status == "indexed"
+
+    def _flush(self, batch: Prepared, report: IngestReport, store: IngestStore) -> None:
+        texts = [chunk.embed_text for _, doc_chunks in batch for chunk in doc_chunks]
+        store.write_batch(
+            batch, self._embedder.encode_documents(texts), self._bm25.encode_documents(texts)
+        )
         report.documents_indexed += len(batch)
-        report.chunks_indexed += len(chunks)
+        report.chunks_indexed += len(texts)
 
 
 def _document_row(doc: SourceDocument, chunk_count: int, status: str) -> Document:

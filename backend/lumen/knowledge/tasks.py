@@ -11,6 +11,7 @@ from lumen.audit.actions import AuditAction
 from lumen.jobs.kinds import INGEST, JobKind, JobRunner, ProgressReporter
 from lumen.jobs.models import Job
 from lumen.knowledge.index.base import VectorIndex
+from lumen.knowledge.ingest_process import IngestionProcess
 from lumen.knowledge.ingestion import Ingestor, IngestReport
 from lumen.knowledge.loaders.archive import LoaderRun
 from lumen.knowledge.loaders.medquad import open_medquad
@@ -40,6 +41,7 @@ def ingestion_kinds(
     analyzer: QuestionAnalyzer | None,
     downloads: Path,
     batch_size: int,
+    process: IngestionProcess | None = None,
 ) -> dict[str, JobKind]:
     """The ingestion job kinds (queue ``ingest``), bound to this process's ingestor and index.
 
@@ -47,6 +49,8 @@ def ingestion_kinds(
     ``batch_size`` files, each ingested from its window of the source. ``analyzer``'s focus
     vocabulary (``None`` on a Celery worker, which answers no questions) is rebuilt as foci are
     indexed; ``downloads`` is where a source given by URL is fetched to, once per machine.
+    With ``process``, each batch's parsing, chunking and embedding run in that low-priority
+    child and only the writes here (the embedded default, so that questions stay fast).
     """
     last_refresh = time.monotonic()
 
@@ -60,12 +64,11 @@ def ingestion_kinds(
 
     def run(job: Job, start: int, stop: int, report: ProgressReporter) -> int:
         nonlocal last_refresh
-        loader = open_source(job).window(start, stop)
         last_log = time.monotonic()
 
-        def progress(_seen: int, partial: IngestReport) -> None:
+        def progress(processed: int, partial: IngestReport) -> None:
             nonlocal last_log, last_refresh
-            report(loader.processed, None)
+            report(processed, None)
             if analyzer and time.monotonic() - last_refresh >= VOCABULARY_REFRESH_INTERVAL_S:
                 last_refresh = time.monotonic()
                 analyzer.refresh()
@@ -76,11 +79,18 @@ def ingestion_kinds(
                     job.kind,
                     start,
                     stop,
-                    loader.processed,
+                    processed,
                     partial.chunks_indexed,
                 )
 
-        result = ingestor.ingest(loader, on_progress=progress)
+        if process is not None:
+            loader = "medquad" if job.kind == INGEST_MEDQUAD else "spl"
+            result = process.ingest(loader, job.source, downloads, (start, stop), progress)
+        else:
+            window = open_source(job).window(start, stop)
+            result = ingestor.ingest(
+                window, on_progress=lambda _seen, partial: progress(window.processed, partial)
+            )
         logger.info(
             "job %s files %d-%d: %d documents indexed, %d unchanged, %d chunks, %d failed, %.1f s",
             job.kind,

@@ -1,0 +1,219 @@
+"""Bulk ingestion in a child process at the lowest CPU priority (the embedded default).
+
+In the embedded default, ingestion and serving share one process and two cores. Run in the
+serving process, a load starved questions twice over: each model batch held the shared
+embedder for about a second, and the loader's Python (XML parsing, chunking, BM25) held the
+GIL, so every await of a request queued behind it (issue 12 measured p95 9.5 s during the first
+load). Here a child process does all of that work with its own model, at ``nice`` 19
+(setpriority(2): the scheduler gives it the cores the server leaves idle and takes them back
+when a question needs them), and reads the database only to skip unchanged documents. What
+it prepares comes back over a pipe to this process, which alone holds the Edge shard and writes
+the index and the database (``IndexStore``), each batch acknowledged before the child goes on,
+so the write order that keeps a crash from leaving a half document is unchanged.
+
+The child is started with ``spawn`` (no copy of the server's threads, sockets or torch state)
+on first use. A child that dies, or a store write that fails, ends the child; the call raises
+``IngestionProcessFailed`` (a ``ConnectionError``: the job runner retries the batch) and the
+next call starts a new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import pickle
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from lumen.knowledge.ingestion import IngestReport, IngestStore
+from lumen.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# The lowest priority setpriority(2) allows: CFS weight 15 against the server's 1024.
+BACKGROUND_NICENESS = 19
+
+LoaderName = str  # "medquad" | "spl"
+
+
+class IngestionProcessFailed(ConnectionError):
+    """The child died or a write it asked for failed; the batch may be run again."""
+
+
+class IngestionProcess:
+    """Runs windows of a source through a child's ingestion pipeline into ``store``.
+
+    ``settings`` configure the child's database connection (read-only use) and model;
+    ``niceness`` is added to the child's priority. Calls are serialised (one child).
+    """
+
+    def __init__(
+        self, settings: Settings, store: IngestStore, niceness: int = BACKGROUND_NICENESS
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._niceness = niceness
+        self._lock = threading.Lock()
+        self._child: tuple[BaseProcess, Connection] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id, while one runs."""
+        return self._child[0].pid if self._child else None
+
+    def ingest(
+        self,
+        loader: LoaderName,
+        source: str,
+        downloads: Path,
+        window: tuple[int, int],
+        on_progress: Callable[[int, IngestReport], None] | None = None,
+    ) -> IngestReport:
+        """Ingest items ``[start, stop)`` (``window``) of ``source`` read by ``loader``
+        (``medquad`` or ``spl``; a URL is fetched into ``downloads``); ``on_progress(items
+        read, report so far)`` after each batch. Returns the child's report. Raises what the
+        loader raised opening the source (``SourceUnavailable``), or
+        ``IngestionProcessFailed``."""
+        with self._lock:
+            process, conn = self._ensure()
+            try:
+                conn.send(("window", loader, source, str(downloads), window))
+                return self._serve(conn, on_progress)
+            except (EOFError, OSError, BrokenPipeError) as exc:
+                self._stop()
+                raise IngestionProcessFailed(f"the ingestion process died: {exc}") from exc
+            except IngestionProcessFailed:
+                self._stop()
+                raise
+
+    def close(self) -> None:
+        """Stop the child (idempotent)."""
+        with self._lock:
+            self._stop()
+
+    def _serve(
+        self, conn: Connection, on_progress: Callable[[int, IngestReport], None] | None
+    ) -> IngestReport:
+        while True:
+            message: tuple[Any, ...] = conn.recv()
+            match message:
+                case ("terms", records):
+                    self._write(conn, lambda: self._store.write_terms(records))
+                case ("batch", batch, dense, sparse):
+                    self._write(conn, lambda: self._store.write_batch(batch, dense, sparse))
+                case ("progress", seen, report):
+                    if on_progress:
+                        on_progress(seen, report)
+                case ("done", report):
+                    return report  # type: ignore[no-any-return]
+                case ("raised", exc):
+                    raise exc
+                case _:
+                    raise IngestionProcessFailed(f"unexpected message {message[0]!r}")
+
+    def _write(self, conn: Connection, write: Callable[[], None]) -> None:
+        try:
+            write()
+        except Exception as exc:
+            # The child waits for this acknowledgement mid-batch: it cannot go on. A fault in
+            # this process's database or index is the runner's to retry.
+            raise IngestionProcessFailed(f"{type(exc).__name__}: {exc}") from exc
+        conn.send(("ok",))
+
+    def _ensure(self) -> tuple[BaseProcess, Connection]:
+        if self._child is not None and self._child[0].is_alive():
+            return self._child
+        self._stop()
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        process = context.Process(
+            target=_child_main,
+            args=(child, self._settings, self._niceness),
+            name="lumen-ingest",
+            daemon=True,
+        )
+        process.start()
+        child.close()
+        self._child = (process, parent)
+        return self._child
+
+    def _stop(self) -> None:
+        if self._child is None:
+            return
+        process, conn = self._child
+        self._child = None
+        with contextlib.suppress(OSError, BrokenPipeError):
+            conn.send(None)
+        conn.close()
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+
+
+class _PipeStore:
+    """The child's side of ``IngestStore``: each write goes to the parent, which answers
+    once it is stored."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def write_terms(self, records: list[Any]) -> None:
+        self._conn.send(("terms", records))
+        self._acknowledged()
+
+    def write_batch(self, batch: Any, dense: Any, sparse: Any) -> None:
+        self._conn.send(("batch", batch, dense, sparse))
+        self._acknowledged()
+
+    def _acknowledged(self) -> None:
+        if self._conn.recv() != ("ok",):
+            raise RuntimeError("the parent did not store the batch")
+
+
+def _child_main(conn: Connection, settings: Settings, niceness: int) -> None:
+    """The child: load the model once, then run windows until told to stop (``None``)."""
+    os.nice(niceness)
+    from lumen.db import Database
+    from lumen.knowledge.embeddings import Embedder
+    from lumen.knowledge.ingestion import Ingestor
+    from lumen.knowledge.loaders.medquad import open_medquad
+    from lumen.knowledge.loaders.spl import open_spl
+    from lumen.knowledge.sparse import Bm25Encoder
+
+    db = Database(settings)
+    embedder = Embedder(
+        torch_threads=settings.torch_threads,
+        batch_size=settings.embedding_batch_size,
+        backend=settings.embedding_backend,
+        cache_dir=settings.data_dir / "models",
+    )
+    ingestor = Ingestor(db, embedder, Bm25Encoder(), index=None)
+    store = _PipeStore(conn)
+    while (command := conn.recv()) is not None:
+        _, loader, source, downloads, (start, stop) = command
+        try:
+            opened = open_medquad if loader == "medquad" else open_spl
+            run = opened(source, Path(downloads)).window(start, stop)
+
+            def progress(_seen: int, report: IngestReport, run: Any = run) -> None:
+                conn.send(("progress", run.processed, report))
+
+            conn.send(("done", ingestor.ingest(run, on_progress=progress, store=store)))
+        except Exception as exc:  # the parent decides: poison input, or retry
+            conn.send(("raised", _picklable(exc)))
+
+
+def _picklable(exc: Exception) -> Exception:
+    """``exc`` if it survives the pipe, else a ``RuntimeError`` naming it."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc

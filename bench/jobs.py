@@ -1,0 +1,265 @@
+"""Benchmark 10 (background work): questions during the first knowledge-base load, and
+ingestion on the in-process runner beside 1 and 2 Celery worker processes.
+
+``python -m bench.jobs SEED_DIR QUESTIONS_JSON`` prints one JSON object on stdout.
+
+- **During the first load** (embedded default, ``lumen serve`` over HTTP): a full MedQuAD load
+  runs from an empty index; once it indexes, chunks per second are measured over a window,
+  alone and again (fresh) while patients ask one question every ``ASK_INTERVAL_S`` seconds.
+  Both with ingestion embedding in the low-priority child process (the default) and, for the
+  record, in the serving process as before issue 12.
+- **Scaling out**: the same MedQuAD slice loaded by the in-process runner, then by Celery with
+  1 and 2 ``lumen worker`` processes (PostgreSQL and Redis of this machine). Each worker has an
+  index folder of its own (qdrant-client's local mode opens in one process; no Qdrant server
+  runs here), so the figures measure the workers' compute, not a shared server's writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import zipfile
+from collections.abc import Iterator
+from contextlib import AsyncExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+from tests.servers import ROOT, lumen_serve
+
+from bench.http import BENCH_ENV, ask, signed_in
+
+OPERATOR_HEADER = "X-Lumen-Operator-Token"
+WINDOW_S = 240.0
+ASK_INTERVAL_S = 1.2
+PATIENTS = 3  # questions rotate over them (each stays under the chat rate limit)
+SLICE_FOLDER = "MedQuAD-master/3_GHR_QA/"
+SLICE_FILES = 500
+SLICE_BATCH_FILES = 25
+
+
+def _operator(data_dir: Path) -> dict[str, str]:
+    token = json.loads((data_dir / "server.json").read_text())["operator_token"]
+    return {OPERATOR_HEADER: token}
+
+
+def _submit(url: str, operator: dict[str, str], kind: str, source: str) -> str:
+    response = httpx.post(
+        f"{url}/api/v1/jobs", json={"kind": kind, "source": source}, headers=operator
+    )
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+def _job(url: str, operator: dict[str, str], job_id: str) -> dict[str, Any]:
+    return dict(httpx.get(f"{url}/api/v1/jobs/{job_id}", headers=operator, timeout=30).json())
+
+
+def _indexed_chunks(data_dir: Path) -> int:
+    with sqlite3.connect(f"file:{data_dir / 'lumen.db'}?mode=ro", uri=True, timeout=30) as db:
+        row = db.execute(
+            "SELECT coalesce(sum(chunk_count), 0) FROM documents WHERE status = 'indexed'"
+        ).fetchone()
+    return int(row[0])
+
+
+async def _paced_questions(url: str, questions: list[str], until: float) -> list[tuple]:
+    """Ask one question every ``ASK_INTERVAL_S`` (start to start) until ``until``."""
+    results: list[tuple] = []
+    async with AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(signed_in(url, 60)) for _ in range(PATIENTS)]
+        n = 0
+        while time.monotonic() < until:
+            started = time.monotonic()
+            results.append(await ask(clients[n % PATIENTS], questions[n % len(questions)]))
+            n += 1
+            await asyncio.sleep(max(0.0, ASK_INTERVAL_S - (time.monotonic() - started)))
+    return results
+
+
+def during_load(seed_dir: Path, questions: list[str], child: bool, asking: bool) -> dict:
+    """Chunks/s of a full MedQuAD load over ``WINDOW_S`` (and first-token latencies)."""
+    with tempfile.TemporaryDirectory(prefix="lumen-bench-load-") as tmp:
+        data_dir = Path(tmp)
+        env = {**BENCH_ENV, "LUMEN_INGEST_IN_CHILD_PROCESS": "true" if child else "false"}
+        with lumen_serve(data_dir, env) as (url, _pid):
+            operator = _operator(data_dir)
+            zip_path = seed_dir / "medquad" / "MedQuAD-master.zip"
+            job_id = _submit(url, operator, "ingest_medquad", str(zip_path))
+            deadline = time.monotonic() + 600
+            while _indexed_chunks(data_dir) == 0:  # the model is loaded and writing
+                assert time.monotonic() < deadline, _job(url, operator, job_id)
+                time.sleep(0.5)
+            start, chunks_before = time.monotonic(), _indexed_chunks(data_dir)
+            results = []
+            if asking:
+                results = asyncio.run(_paced_questions(url, questions, start + WINDOW_S))
+            else:
+                time.sleep(WINDOW_S)
+            elapsed = time.monotonic() - start
+            chunks = _indexed_chunks(data_dir) - chunks_before
+    out: dict[str, Any] = {"chunks_per_s": chunks / elapsed, "window_s": elapsed}
+    if results:
+        firsts = [r[0] for r in results]
+        out |= {
+            "questions": len(results),
+            "errors": sum(not r[2] for r in results),
+            "first_token_p50_ms": float(np.percentile(firsts, 50)),
+            "first_token_p95_ms": float(np.percentile(firsts, 95)),
+            "first_token_max_ms": float(max(firsts)),
+        }
+    return out
+
+
+def medquad_slice(seed_dir: Path, target: Path) -> Path:
+    """A zip of the first ``SLICE_FILES`` Genetics Home Reference files of MedQuAD."""
+    with (
+        zipfile.ZipFile(seed_dir / "medquad" / "MedQuAD-master.zip") as source,
+        zipfile.ZipFile(target, "w") as out,
+    ):
+        names = sorted(
+            n for n in source.namelist() if n.startswith(SLICE_FOLDER) and n.endswith(".xml")
+        )
+        for name in names[:SLICE_FILES]:
+            out.writestr(name, source.read(name))
+    return target
+
+
+def _wait_finished(url: str, operator: dict[str, str], job_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 3600
+    while time.monotonic() < deadline:
+        job = _job(url, operator, job_id)
+        if job["status"] in ("succeeded", "failed", "cancelled"):
+            return job
+        time.sleep(0.5)
+    raise RuntimeError("the job did not finish within an hour")
+
+
+def _job_seconds(job: dict[str, Any]) -> float:
+    from datetime import datetime
+
+    started = datetime.fromisoformat(job["started_at"])
+    finished = datetime.fromisoformat(job["finished_at"])
+    return (finished - started).total_seconds()
+
+
+def _chunks_of(database_url: str) -> int:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        count = connection.execute(sa.text("SELECT sum(chunk_count) FROM documents")).scalar()
+    engine.dispose()
+    return int(count or 0)
+
+
+def in_process_slice(slice_zip: Path) -> dict[str, Any]:
+    """The slice through ``lumen serve``'s in-process runner (SQLite, Edge, child encoder)."""
+    with tempfile.TemporaryDirectory(prefix="lumen-bench-slice-") as tmp:
+        data_dir = Path(tmp)
+        env = {**BENCH_ENV, "LUMEN_JOB_BATCH_SIZE": str(SLICE_BATCH_FILES)}
+        with lumen_serve(data_dir, env) as (url, _pid):
+            operator = _operator(data_dir)
+            job = _wait_finished(
+                url, operator, _submit(url, operator, "ingest_medquad", str(slice_zip))
+            )
+            chunks = _indexed_chunks(data_dir)
+    seconds = _job_seconds(job)
+    return {"status": job["status"], "seconds": seconds, "chunks": chunks,
+            "chunks_per_s": chunks / seconds}  # fmt: skip
+
+
+@contextmanager
+def _workers(env: dict[str, str], count: int, root: Path) -> Iterator[None]:
+    """``count`` ``lumen worker`` processes (solo pool), each with its own index folder,
+    sharing the cores' threads between them; ready (model loaded) on entry."""
+    procs, logs = [], []
+    threads = str(max(1, 2 // count))
+    for n in range(count):
+        folder = root / f"worker-{n}"
+        log = root / f"worker-{n}.log"
+        logs.append(log)
+        worker_env = {
+            **os.environ, **env, "LUMEN_DATA_DIR": str(folder),
+            "LUMEN_QDRANT_PATH": str(folder / "qdrant"), "LUMEN_TORCH_THREADS": threads,
+        }  # fmt: skip
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "lumen.cli", "worker", "--pool", "solo"],
+                cwd=ROOT,
+                env=worker_env,
+                stdout=log.open("wb"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        )
+    try:
+        deadline = time.monotonic() + 300
+        while not all(" ready." in log.read_text(errors="replace") for log in logs):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                raise RuntimeError("a worker did not get ready: " + logs[0].read_text()[-2000:])
+            time.sleep(0.5)
+        yield
+    finally:
+        for proc in procs:
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            proc.wait(120)
+
+
+def celery_slice(slice_zip: Path, workers: int) -> dict[str, Any]:
+    """The slice through the API with ``LUMEN_JOBS_RUNNER=celery`` and ``workers`` workers
+    on a scratch PostgreSQL database and a Redis key prefix of its own."""
+    from bench.auth import scratch_postgres
+    from lumen.migrate import upgrade_to_head
+
+    with scratch_postgres() as database, tempfile.TemporaryDirectory() as tmp:
+        upgrade_to_head(database)
+        root = Path(tmp)
+        env = {
+            "LUMEN_DATABASE_URL": database,
+            "LUMEN_REDIS_URL": "redis://127.0.0.1:6379/0",
+            "LUMEN_REDIS_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
+            "LUMEN_JOBS_RUNNER": "celery",
+            "LUMEN_JOB_BATCH_SIZE": str(SLICE_BATCH_FILES),
+            "HF_HUB_OFFLINE": "1",
+        }
+        with _workers(env, workers, root):
+            api_dir = root / "api"
+            api_env = {**BENCH_ENV, **env, "LUMEN_QDRANT_PATH": str(api_dir / "qdrant")}
+            with lumen_serve(api_dir, api_env) as (url, _pid):
+                operator = _operator(api_dir)
+                job = _wait_finished(
+                    url, operator, _submit(url, operator, "ingest_medquad", str(slice_zip))
+                )
+        chunks = _chunks_of(database)
+    seconds = _job_seconds(job)
+    return {"status": job["status"], "seconds": seconds, "chunks": chunks,
+            "chunks_per_s": chunks / seconds}  # fmt: skip
+
+
+def main(seed_dir: Path, questions: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    out["load_alone"] = during_load(seed_dir, questions, child=True, asking=False)
+    out["load_asking"] = during_load(seed_dir, questions, child=True, asking=True)
+    out["load_asking_in_server"] = during_load(seed_dir, questions, child=False, asking=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        slice_zip = medquad_slice(seed_dir, Path(tmp) / "slice.zip")
+        out["slice_in_process"] = in_process_slice(slice_zip)
+        out["slice_celery_1"] = celery_slice(slice_zip, 1)
+        out["slice_celery_2"] = celery_slice(slice_zip, 2)
+    return out
+
+
+if __name__ == "__main__":
+    seed, questions_file = Path(sys.argv[1]), Path(sys.argv[2])
+    print(json.dumps(main(seed, json.loads(questions_file.read_text()))))
