@@ -4,6 +4,7 @@ import { useAuth } from "@/lib/auth";
 
 import { AccessEventsSection, DataSection } from "./DataSection";
 import { when } from "@/components/format";
+import { FhirExportSection } from "./FhirExportSection";
 import { PasswordSection } from "./PasswordSection";
 import { Section } from "@/components/Section";
 import { SessionsSection } from "./SessionsSection";
@@ -37,6 +38,7 @@ export function AccountScreen() {
       <SessionsSection />
       {user.role === "pharma" && <TokensSection />}
       <AccessEventsSection />
+      {user.role === "patient" && <FhirExportSection />}
       <DataSection user={user} />
     </div>
   );

@@ -6,12 +6,14 @@ import { useEffect, useId, useRef, useState } from "react";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { useConversation, useCreateConversation, useDrugLabel } from "@/lib/api/queries";
+import { useAuth } from "@/lib/auth";
 import { useAnswerStream, type Draft } from "@/lib/chat/answer-stream";
 import { titleFromQuestion } from "@/lib/chat/wording";
 import { chatHref, labelHref } from "@/lib/routes";
 
 import { Composer } from "./Composer";
 import { ConversationList } from "./ConversationList";
+import { FhirDownload } from "./FhirDownload";
 import { Thread } from "./Thread";
 
 const SUGGESTIONS = [
@@ -37,6 +39,8 @@ export function ChatScreen() {
   const conversation = useConversation(conversationId, { poll: !streaming });
   const create = useCreateConversation();
   const label = useDrugLabel(setId);
+  // FHIR exports are patients' (the role whose conversations are their own health data).
+  const canExport = useAuth().user?.role === "patient";
 
   // Switching to another conversation cancels the answer being written in the one left;
   // the server keeps what was written as a stopped answer, shown when it is opened again.
@@ -125,6 +129,9 @@ export function ChatScreen() {
               Start a new conversation
             </Link>
           </ErrorNotice>
+        )}
+        {conversationId && canExport && (conversation.data?.messages.length ?? 0) > 0 && (
+          <FhirDownload conversationId={conversationId} />
         )}
         {conversationId && (conversation.data || ownDraft) && (
           <Thread

@@ -17,6 +17,7 @@ export type DrugSummary = Schemas["DrugSummary"];
 export type DrugLabel = Schemas["DrugLabelOut"];
 export type DrugSection = Schemas["DrugSectionOut"];
 export type Job = Schemas["JobOut"];
+export type FhirExport = Schemas["ExportOut"];
 export type MessageStatus = Message["status"];
 export type AnswerKind = Message["kind"];
 
