@@ -17,6 +17,7 @@ ingestion on the in-process runner beside 1 and 2 Celery worker processes.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import signal
@@ -232,6 +233,7 @@ def celery_slice(slice_zip: Path, workers: int) -> dict[str, Any]:
             "LUMEN_JOBS_RUNNER": "celery",
             "LUMEN_JOB_BATCH_SIZE": str(SLICE_BATCH_FILES),
             "HF_HUB_OFFLINE": "1",
+            "LUMEN_ENCRYPTION_KEYS": "k1:" + base64.b64encode(os.urandom(32)).decode(),
         }
         with _workers(env, workers, root):
             api_dir = root / "api"

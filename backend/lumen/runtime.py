@@ -50,7 +50,7 @@ from lumen.knowledge.tasks import ingestion_kinds
 from lumen.knowledge.understanding import QuestionAnalyzer
 from lumen.knowledge.understanding.repository import load_vocabulary
 from lumen.observability.readiness import ReadinessChecks
-from lumen.security.encryption import KeyRing, load_key_ring
+from lumen.security.encryption import EncryptionNotConfigured, KeyRing, load_key_ring
 from lumen.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -313,7 +313,8 @@ def _job_runner(settings: Settings, db: Database, kinds: dict[str, JobKind]) -> 
 def build_worker_context(settings: Settings) -> WorkerContext:
     """What a Celery worker process runs jobs with (``lumen worker``): the database, every
     job kind bound to this process's index and embedder, and the delivery limits. Raises
-    ``SharedIndexRequired`` over the embedded Edge index."""
+    ``SharedIndexRequired`` over the embedded Edge index, ``EncryptionNotConfigured`` without
+    ``LUMEN_ENCRYPTION_KEYS`` (the worker must hold the API's keys)."""
     if not (settings.qdrant_url or settings.qdrant_path):
         raise SharedIndexRequired("lumen worker writes to a shared index: set LUMEN_QDRANT_URL")
     parts = _knowledge_parts(settings, None)
@@ -324,6 +325,12 @@ def build_worker_context(settings: Settings) -> WorkerContext:
         settings.data_dir / "downloads",
         settings.job_batch_size,
     )
+    if settings.encryption_keys is None:
+        # A key generated under this worker's data directory would not open what the API
+        # sealed (messages), nor let the API open what this worker seals (exports).
+        raise EncryptionNotConfigured(
+            "lumen worker needs the API's message keys: set LUMEN_ENCRYPTION_KEYS"
+        )
     keys = load_key_ring(settings)
     kinds.update(
         {k: single(EXPORT, t) for k, t in export_tasks(parts["db"], keys, settings).items()}

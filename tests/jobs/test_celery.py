@@ -11,6 +11,7 @@ theirs. What that leaves untested is several workers writing one index at the sa
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -69,6 +70,8 @@ def env(tmp_path: Path, postgres_url: str, redis_prefix: str) -> dict[str, str]:
         "LUMEN_LOG_LEVEL": "INFO",
         "HF_HUB_OFFLINE": "1",
         "LUMEN_AUDIT_CHECKPOINT_DIR": str(tmp_path / "checkpoints"),
+        # The API and the workers must hold the same message keys.
+        "LUMEN_ENCRYPTION_KEYS": "k1:" + base64.b64encode(os.urandom(32)).decode(),
     }
 
 
@@ -273,3 +276,56 @@ def test_cancellation_stops_a_running_job_between_batches(
     assert 0 < job["done"] < 24
     states = [s for (s,) in _rows(env["LUMEN_DATABASE_URL"], "SELECT status FROM job_batches")]
     assert "cancelled" in states and "running" not in states and "queued" not in states
+
+
+@contextmanager
+def _patient(url: str) -> Iterator[httpx.Client]:
+    """A freshly registered patient's client, sending the session's CSRF token on writes."""
+    with httpx.Client(base_url=url, timeout=60) as client:
+        yield _signed_up(client)
+
+
+def _signed_up(client: httpx.Client) -> httpx.Client:
+    client.get("/api/v1/auth/csrf")
+    registered = client.post(
+        "/api/v1/auth/register",
+        json={"email": f"p-{uuid.uuid4().hex[:10]}@example.org",
+              "password": "violet-harbour-lantern-42"},
+        headers={"X-CSRF-Token": client.cookies["lumen_csrf"]},
+    )  # fmt: skip
+    assert registered.status_code in (200, 201), registered.text
+    client.headers["X-CSRF-Token"] = registered.json()["csrf_token"]
+    return client
+
+
+def test_a_patients_full_fhir_export_runs_on_the_export_queue_of_a_worker(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    worker = Worker(tmp_path, env, "worker")
+    try:
+        with api_server(tmp_path, env) as (url, _operator), _patient(url) as patient:
+            conversation = patient.post("/api/v1/conversations", json={}).json()["id"]
+            asked = patient.post(
+                f"/api/v1/conversations/{conversation}/messages",
+                json={"content": "What is high blood pressure?"},
+                headers={"Accept": "text/event-stream"},
+            )
+            assert asked.status_code == 200 and "event: done" in asked.text
+            started = patient.post("/api/v1/fhir/exports", json={})
+            assert started.status_code == 202, started.text
+            export_id = started.json()["id"]
+            deadline = time.monotonic() + 120
+            status = patient.get(f"/api/v1/fhir/exports/{export_id}").json()
+            while status["status"] in ("queued", "running"):
+                assert time.monotonic() < deadline, status
+                time.sleep(0.3)
+                status = patient.get(f"/api/v1/fhir/exports/{export_id}").json()
+            assert (status["status"], status["done"], status["total"]) == ("succeeded", 1, 1)
+            bundle = patient.get(f"/api/v1/fhir/exports/{export_id}/bundle").json()
+    finally:
+        worker.stop()
+    assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
+    kinds = {entry["resource"]["resourceType"] for entry in bundle["entry"]}
+    assert {"Patient", "Device", "Communication", "Provenance"} <= kinds
+    log = worker.log.read_text()
+    assert "lumen.jobs.batch" in log and "export" in log, "the export ran on the worker"
