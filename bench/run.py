@@ -5,8 +5,8 @@ each peak RSS is that process's own. The index is built fresh under ``bench/.cac
 unless ``--reuse`` is given (then benchmark 2 is read from the previous run's JSON, or, for an
 index put in ``bench/.cache/var`` by hand, carried over from the previous ``results.md`` and
 marked as such).
-``--auth``, ``--consumer``, ``--serving`` and ``--embedding`` re-measure one section (7, 1b;
-4b with 8; 9) and replace it in place.
+``--auth``, ``--consumer``, ``--serving``, ``--embedding`` and ``--jobs`` re-measure one
+section (7, 1b; 4b with 8; 9; 10) and replace it in place.
 """
 
 from __future__ import annotations
@@ -77,12 +77,15 @@ def main(reuse: bool) -> None:
     profile = run_json(["-m", "bench.profile", str(DATA_DIR), str(qfile)])
     auth = run_json(["-m", "bench.auth"])
     embedding = run_json(["-m", "bench.embedding", str(CACHE / "embedding"), str(SEED_DIR)])
+    jobs = run_json(["-m", "bench.jobs", str(SEED_DIR), str(qfile)])
     text = (
         render(ingest, retrieval, triage, http)
         + render_auth(auth)
         + render_profile(profile)
         + "\n"
         + render_embedding(embedding)
+        + "\n"
+        + render_jobs(jobs)
     )
     RESULTS.write_text(with_consumer(text, render_consumer(consumer, consumer_args)))
     print(RESULTS.read_text())
@@ -541,8 +544,90 @@ def refresh_embedding() -> None:
     print(section)
 
 
+JOBS_HEADING = "## 10. Background work"
+
+
+def render_jobs(j: dict[str, Any]) -> str:
+    """Section 10: questions during the first load; ingestion on each runner."""
+    alone, asking, before = j["load_alone"], j["load_asking"], j["load_asking_in_server"]
+    local, one, two = j["slice_in_process"], j["slice_celery_1"], j["slice_celery_2"]
+
+    def questions(r: dict[str, Any]) -> str:
+        return (
+            f"{r['questions']} questions, {r['errors']} errors; first token p50 "
+            f"{r['first_token_p50_ms']:.0f} / p95 {r['first_token_p95_ms']:.0f} / max "
+            f"{r['first_token_max_ms']:.0f} ms"
+        )
+
+    def load(r: dict[str, Any]) -> str:
+        return f"{r['seconds']:.0f} s ({r['chunks']} chunks, {r['chunks_per_s']:.1f} chunks/s)"
+
+    def sliced(r: dict[str, Any]) -> str:
+        return (
+            f"{r['seconds']:.1f} s, {r['chunks']} chunks, {r['chunks_per_s']:.1f} chunks/s "
+            f"({r['status']})"
+        )
+
+    return "\n".join(
+        [
+            f"{JOBS_HEADING} — `python -m bench.jobs` (`python -m bench.run --jobs` refreshes "
+            f"it), measured {j['measured']}",
+            "",
+            f"**Questions during the first load** (embedded default, `lumen serve`, HTTP): a full "
+            f"MedQuAD load from an empty index, timed until it has read its first "
+            f"{alone['files']} files (the A.D.A.M. and MedlinePlus-drug pages, names only, then "
+            f"CancerGov and GARD, embedded); alone, then from scratch again while "
+            f"{j['patients']} patients ask one question every {j['ask_interval_s']} s.",
+            "",
+            "| run | load | questions |",
+            "| --- | --- | --- |",
+            f"| load alone (child process) | {load(alone)} | none |",
+            f"| load + questions (child process, the default) | {load(asking)} | "
+            f"{questions(asking)} |",
+            f"| load + questions, ingestion in the serving process (before issue 12, "
+            f"`LUMEN_INGEST_IN_CHILD_PROCESS=false`) | {load(before)} | {questions(before)} |",
+            "",
+            f"The load's rate while questions are asked: "
+            f"{100 * alone['seconds'] / asking['seconds']:.0f} % of its rate alone (target ≥ "
+            f"85 %); first-token p95 {asking['first_token_p95_ms']:.0f} ms (target ≤ 300 ms).",
+            "",
+            f"**Ingestion on each runner**: {j['slice']['files']} MedQuAD files "
+            f"({j['slice']['folder']}), batches of {j['slice']['batch_files']} files, timed from "
+            "the job's start to its end as the jobs table records them. Celery workers run "
+            "`lumen worker --pool solo` against this machine's PostgreSQL and Redis, each on an "
+            "index folder of its own (qdrant-client's local mode; no Qdrant server runs here), "
+            "the 2 cores' threads split between them.",
+            "",
+            "| runner | time, chunks, rate | vs in-process |",
+            "| --- | --- | --- |",
+            f"| in-process (`lumen serve`, SQLite, Edge, child process) | {sliced(local)} | 1.00× |",
+            f"| Celery, 1 worker process (2 threads) | {sliced(one)} | "
+            f"{one['chunks_per_s'] / local['chunks_per_s']:.2f}× |",
+            f"| Celery, 2 worker processes (1 thread each) | {sliced(two)} | "
+            f"{two['chunks_per_s'] / local['chunks_per_s']:.2f}× |",
+            "",
+        ]
+    )
+
+
+def refresh_jobs() -> None:
+    """Re-measure section 10 and replace it in ``bench/results.md``."""
+    questions = [
+        json.loads(line)["question"]
+        for line in (SEED_DIR / "medquad" / "dev_questions.jsonl").open()
+    ]
+    qfile = CACHE / "http_questions.json"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    qfile.write_text(json.dumps(random.Random(7).sample(questions, 220)))
+    section = render_jobs(run_json(["-m", "bench.jobs", str(SEED_DIR), str(qfile)]))
+    RESULTS.write_text(with_section(RESULTS.read_text(), JOBS_HEADING, section))
+    print(section)
+
+
 if __name__ == "__main__":
-    if "--auth" in sys.argv:
+    if "--jobs" in sys.argv:
+        refresh_jobs()
+    elif "--auth" in sys.argv:
         refresh_auth()
     elif "--serving" in sys.argv:
         refresh_serving()

@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from lumen.audit.actions import AuditAction
 from lumen.audit.service import AuditEvent, AuditUnavailable
-from lumen.db import Database
+from lumen.db import Database, utcnow
 from lumen.jobs.execution import Limits
 from lumen.jobs.kinds import EXPORT, INGEST, JobKind, ProgressReporter, Task, single
 from lumen.jobs.models import Job, JobBatch
@@ -274,7 +274,16 @@ def test_a_job_left_running_resumes_at_its_unfinished_batches(db: Database) -> N
         session.add_all(
             [
                 JobBatch(job_id=orphan.id, seq=0, start=0, stop=3, status="succeeded", done=3),
-                JobBatch(job_id=orphan.id, seq=1, start=3, stop=6, status="running"),
+                # Claimed a moment ago by the process that died: no one else runs it.
+                JobBatch(
+                    job_id=orphan.id,
+                    seq=1,
+                    start=3,
+                    stop=6,
+                    status="running",
+                    claimed_at=utcnow(),
+                    done=2,
+                ),  # fmt: skip
             ]
         )
         session.commit()

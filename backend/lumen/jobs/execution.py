@@ -199,6 +199,20 @@ def run_batch(
     return "done"
 
 
+def release_claims(db: Database, job_ids: list[uuid.UUID]) -> None:
+    """Put the running batches of ``job_ids`` back to ``queued``: for a runner that knows no
+    one else runs them (the in-process runner, restarted after its process died mid-batch)."""
+    if not job_ids:
+        return
+    with db.session() as session:
+        session.exec(
+            update(JobBatch)
+            .where(col(JobBatch.job_id).in_(job_ids), col(JobBatch.status) == "running")
+            .values(status="queued", claimed_at=None, done=0)
+        )
+        session.commit()
+
+
 def stale_batches(db: Database, limits: Limits) -> list[tuple[uuid.UUID, int]]:
     """``(job id, seq)`` of the batches of running jobs that no worker is running: queued, or
     claimed and silent for longer than ``limits.stale_after_s``. What stale-job recovery

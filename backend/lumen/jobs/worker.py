@@ -86,6 +86,8 @@ class JobWorker:
         its unfinished batches (batches are idempotent)."""
         with self.db.session() as session:
             jobs = list(session.exec(repository.unfinished()).all())
+        # This process is the only runner: a batch left "running" died with the last one.
+        execution.release_claims(self.db, [job.id for job in jobs])
         for job in jobs:
             kind = self._kinds.get(job.kind)
             if kind is not None:

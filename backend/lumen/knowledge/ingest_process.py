@@ -92,10 +92,18 @@ class IngestionProcess:
                 self._stop()
                 raise
 
-    def close(self) -> None:
-        """Stop the child (idempotent)."""
-        with self._lock:
-            self._stop()
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Stop the child (idempotent), at once: a call in progress fails with
+        ``IngestionProcessFailed`` and its batch runs again when the job resumes (a server
+        shutting down must not wait for a batch)."""
+        child = self._child
+        if child is not None and child[0].is_alive():
+            child[0].terminate()
+        if self._lock.acquire(timeout=timeout_s):
+            try:
+                self._stop()
+            finally:
+                self._lock.release()
 
     def _serve(
         self, conn: Connection, on_progress: Callable[[int, IngestReport], None] | None
