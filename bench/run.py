@@ -127,10 +127,8 @@ def refresh_auth() -> None:
     print(section)
 
 
-def refresh_serving() -> None:
-    """Re-measure sections 4b and 8 (serving under load, the profile) on ``LUMEN_DATA_DIR``'s
-    index, else the one ``make bench`` built, and replace them in ``bench/results.md``."""
-    data_dir = Path(os.environ.get("LUMEN_DATA_DIR", DATA_DIR)).resolve()
+def http_questions() -> Path:
+    """The 220 dev questions (seed 7) the HTTP benchmarks ask, written to the cache; its path."""
     questions = [
         json.loads(line)["question"]
         for line in (SEED_DIR / "medquad" / "dev_questions.jsonl").open()
@@ -138,6 +136,14 @@ def refresh_serving() -> None:
     qfile = CACHE / "http_questions.json"
     CACHE.mkdir(parents=True, exist_ok=True)
     qfile.write_text(json.dumps(random.Random(7).sample(questions, 220)))
+    return qfile
+
+
+def refresh_serving() -> None:
+    """Re-measure sections 4b and 8 (serving under load, the profile) on ``LUMEN_DATA_DIR``'s
+    index, else the one ``make bench`` built, and replace them in ``bench/results.md``."""
+    data_dir = Path(os.environ.get("LUMEN_DATA_DIR", DATA_DIR)).resolve()
+    qfile = http_questions()
     serving = render_serving(run_json(["-m", "bench.http", str(data_dir), str(qfile)]))
     profile = render_profile(run_json(["-m", "bench.profile", str(data_dir), str(qfile)]))
     text = with_section(RESULTS.read_text(), SERVING_HEADING, serving)
@@ -612,13 +618,7 @@ def render_jobs(j: dict[str, Any]) -> str:
 
 def refresh_jobs() -> None:
     """Re-measure section 10 and replace it in ``bench/results.md``."""
-    questions = [
-        json.loads(line)["question"]
-        for line in (SEED_DIR / "medquad" / "dev_questions.jsonl").open()
-    ]
-    qfile = CACHE / "http_questions.json"
-    CACHE.mkdir(parents=True, exist_ok=True)
-    qfile.write_text(json.dumps(random.Random(7).sample(questions, 220)))
+    qfile = http_questions()
     section = render_jobs(run_json(["-m", "bench.jobs", str(SEED_DIR), str(qfile)]))
     RESULTS.write_text(with_section(RESULTS.read_text(), JOBS_HEADING, section))
     print(section)
