@@ -42,7 +42,7 @@ from lumen.knowledge.embeddings import Embedder
 from lumen.knowledge.index.base import VectorIndex
 from lumen.knowledge.index.factory import open_index
 from lumen.knowledge.ingest_process import IngestionProcess
-from lumen.knowledge.ingestion import IndexStore, Ingestor
+from lumen.knowledge.ingestion import Ingestor
 from lumen.knowledge.retrieval import Retriever
 from lumen.knowledge.service import KnowledgeService
 from lumen.knowledge.sparse import Bm25Encoder
@@ -233,7 +233,7 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
     break_glass = BreakGlassService(
         parts["db"], keys, chat, parts["audit"], settings.break_glass_ttl_min
     )
-    background = _ingestion_process(settings, parts["db"], parts["index"])
+    background = _ingestion_process(settings, parts["index"])
     kinds = ingestion_kinds(
         parts["ingestor"],
         parts["index"],
@@ -279,15 +279,14 @@ class SharedIndexRequired(RuntimeError):
     process holding it can write."""
 
 
-def _ingestion_process(
-    settings: Settings, db: Database, index: VectorIndex
-) -> IngestionProcess | None:
-    """The low-priority child process that parses, chunks and embeds for in-process ingestion
-    jobs, writing through this process's database and index; ``None`` for Celery (workers do
-    that work on their own machines) or with ``LUMEN_INGEST_IN_CHILD_PROCESS=false``."""
+def _ingestion_process(settings: Settings, index: VectorIndex) -> IngestionProcess | None:
+    """The low-priority child process that parses, chunks, embeds and writes the database for
+    in-process ingestion jobs, its points going to this process's ``index``; ``None`` for
+    Celery (workers do that work on their own machines) or with
+    ``LUMEN_INGEST_IN_CHILD_PROCESS=false``."""
     if settings.jobs_runner != "in-process" or not settings.ingest_in_child_process:
         return None
-    return IngestionProcess(settings, IndexStore(db, index))
+    return IngestionProcess(settings, index)
 
 
 def _limits(settings: Settings) -> Limits:

@@ -9,6 +9,7 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lumen.db import Database
@@ -18,7 +19,7 @@ from lumen.knowledge.ingest_process import (
     IngestionProcess,
     IngestionProcessFailed,
 )
-from lumen.knowledge.ingestion import IndexStore, IngestReport
+from lumen.knowledge.ingestion import IngestReport, slices
 from lumen.knowledge.loaders.archive import SourceUnavailable
 from lumen.migrate import upgrade_to_head
 from lumen.settings import Settings
@@ -38,7 +39,7 @@ def test_the_child_loads_labels_into_this_process_index_at_the_lowest_priority(
     parts: tuple[Settings, Database, EdgeIndex], shared_data: Path
 ) -> None:
     settings, db, index = parts
-    process = IngestionProcess(settings, IndexStore(db, index))
+    process = IngestionProcess(settings, index)
     seen: list[int] = []
     try:
         report = process.ingest(
@@ -66,7 +67,7 @@ def test_a_source_that_cannot_be_opened_raises_the_loaders_error(
     settings, db, index = parts
     poison = tmp_path / "labels.zip"
     poison.write_bytes(b"not a zip")
-    process = IngestionProcess(settings, IndexStore(db, index))
+    process = IngestionProcess(settings, index)
     try:
         with pytest.raises(SourceUnavailable, match="not a readable zip archive"):
             process.ingest("spl", str(poison), settings.data_dir, (0, 1))
@@ -78,7 +79,7 @@ def test_a_child_killed_mid_call_fails_the_call_and_the_next_call_gets_a_new_chi
     parts: tuple[Settings, Database, EdgeIndex], shared_data: Path
 ) -> None:
     settings, db, index = parts
-    process = IngestionProcess(settings, IndexStore(db, index))
+    process = IngestionProcess(settings, index)
     labels = str(shared_data / "drug_labels" / "spl")
 
     def kill_child(_read: int, _partial: IngestReport) -> None:
@@ -96,3 +97,19 @@ def test_a_child_killed_mid_call_fails_the_call_and_the_next_call_gets_a_new_chi
     with db.engine.connect() as connection:
         statuses = connection.exec_driver_sql("SELECT status FROM documents").all()
     assert {s for (s,) in statuses} == {"indexed"}
+
+
+def test_a_batch_is_stored_in_slices_of_whole_documents_with_their_own_vectors() -> None:
+    sizes = {"a": 3, "b": 30, "c": 40, "d": 1, "e": 31, "f": 2}
+    batch = [(doc, [f"{doc}{i}" for i in range(n)]) for doc, n in sizes.items()]
+    names = [chunk for _, chunks in batch for chunk in chunks]
+    dense = np.arange(len(names), dtype=np.float32)[:, None]
+    parts = list(slices(batch, dense, names, 32))  # type: ignore[arg-type]
+    expected = [["a"], ["b"], ["c"], ["d", "e"], ["f"]]
+    assert [[doc for doc, _ in part] for part, _, _ in parts] == expected, (
+        "whole documents, at most 32 chunks a part unless one document is longer"
+    )
+    for part, part_dense, part_sparse in parts:
+        chunks = [chunk for _, doc_chunks in part for chunk in doc_chunks]
+        assert part_sparse == chunks
+        assert [names[int(row)] for row in part_dense[:, 0]] == chunks

@@ -2,17 +2,21 @@
 
 In the embedded default, ingestion and serving share one process and two cores. Run in the
 serving process, a load starved questions twice over: each model batch held the shared
-embedder for about a second, and the loader's Python (XML parsing, chunking, BM25) held the
-GIL, so every await of a request queued behind it (issue 12 measured p95 9.5 s during the first
-load). Here a child process does all of that work with its own model, at ``nice`` 19
-(setpriority(2): the scheduler gives it the cores the server leaves idle and takes them back
-when a question needs them), and reads the database only to skip unchanged documents. What
-it prepares comes back over a pipe to this process, which alone holds the Edge shard and writes
-the index and the database (``IndexStore``), each batch acknowledged before the child goes on,
-so the write order that keeps a crash from leaving a half document is unchanged.
+embedder for about a second, and the loader's Python (XML parsing, chunking, BM25, the ORM
+writes) held the GIL, so every await of a request queued behind it (issue 12 measured p95 9.5 s
+during the first load). Here a child process does all of that work with its own model and its
+own database connection, at ``nice`` 19 (setpriority(2): the scheduler gives it the cores the
+server leaves idle and takes them back when a question needs them). Only the points come back
+over a pipe to this process, which alone holds the Edge shard: each upsert or delete is
+acknowledged before the child goes on, so ``IndexStore``'s write order (``indexing`` row,
+points, ``indexed`` row) that keeps a crash from leaving a half document is unchanged.
+
+The child writes each batch in slices of whole documents with a pause between them, so a
+request waiting for SQLite's write lock gets it within one slice (SQLite's busy handler retries
+at most 25 ms apart in its first 100 ms; ``WRITE_PAUSE_S`` is longer).
 
 The child is started with ``spawn`` (no copy of the server's threads, sockets or torch state)
-on first use. A child that dies, or a store write that fails, ends the child; the call raises
+on first use. A child that dies, or an index write that fails, ends the child; the call raises
 ``IngestionProcessFailed`` (a ``ConnectionError``: the job runner retries the batch) and the
 next call starts a new one.
 """
@@ -25,19 +29,24 @@ import multiprocessing
 import os
 import pickle
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from lumen.knowledge.ingestion import IngestReport, IngestStore
+from lumen.knowledge.index.base import IndexPoint, PointWriter
+from lumen.knowledge.ingestion import IngestReport
 from lumen.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 # The lowest priority setpriority(2) allows: CFS weight 15 against the server's 1024.
 BACKGROUND_NICENESS = 19
+# The child's writes: slices of at most this many chunks (whole documents), each its own
+# transactions, with this pause after each (see the module docstring; bench section 10).
+WRITE_SLICE_CHUNKS = 32
+WRITE_PAUSE_S = 0.03
 
 LoaderName = str  # "medquad" | "spl"
 
@@ -47,17 +56,18 @@ class IngestionProcessFailed(ConnectionError):
 
 
 class IngestionProcess:
-    """Runs windows of a source through a child's ingestion pipeline into ``store``.
+    """Runs windows of a source through a child's ingestion pipeline; the child's points go
+    to ``index``.
 
-    ``settings`` configure the child's database connection (read-only use) and model;
-    ``niceness`` is added to the child's priority. Calls are serialised (one child).
+    ``settings`` configure the child's database connection and model; ``niceness`` is added to
+    the child's priority. Calls are serialised (one child).
     """
 
     def __init__(
-        self, settings: Settings, store: IngestStore, niceness: int = BACKGROUND_NICENESS
+        self, settings: Settings, index: PointWriter, niceness: int = BACKGROUND_NICENESS
     ) -> None:
         self._settings = settings
-        self._store = store
+        self._index = index
         self._niceness = niceness
         self._lock = threading.Lock()
         self._child: tuple[BaseProcess, Connection] | None = None
@@ -111,10 +121,12 @@ class IngestionProcess:
         while True:
             message: tuple[Any, ...] = conn.recv()
             match message:
-                case ("terms", records):
-                    self._write(conn, lambda: self._store.write_terms(records))
-                case ("batch", batch, dense, sparse):
-                    self._write(conn, lambda: self._store.write_batch(batch, dense, sparse))
+                case ("upsert", points):
+                    self._write(conn, lambda: self._index.upsert(points))
+                case ("delete", document_id, from_chunk_index):
+                    self._write(
+                        conn, lambda: self._index.delete_document(document_id, from_chunk_index)
+                    )
                 case ("progress", seen, report):
                     if on_progress:
                         on_progress(seen, report)
@@ -130,7 +142,7 @@ class IngestionProcess:
             write()
         except Exception as exc:
             # The child waits for this acknowledgement mid-batch: it cannot go on. A fault in
-            # this process's database or index is the runner's to retry.
+            # this process's index is the runner's to retry.
             raise IngestionProcessFailed(f"{type(exc).__name__}: {exc}") from exc
         conn.send(("ok",))
 
@@ -165,24 +177,24 @@ class IngestionProcess:
             process.join(5)
 
 
-class _PipeStore:
-    """The child's side of ``IngestStore``: each write goes to the parent, which answers
-    once it is stored."""
+class _PipePoints:
+    """The child's ``PointWriter``: each write goes to the parent, which answers once the
+    index holds it."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def write_terms(self, records: list[Any]) -> None:
-        self._conn.send(("terms", records))
+    def upsert(self, points: Sequence[IndexPoint]) -> None:
+        self._conn.send(("upsert", list(points)))
         self._acknowledged()
 
-    def write_batch(self, batch: Any, dense: Any, sparse: Any) -> None:
-        self._conn.send(("batch", batch, dense, sparse))
+    def delete_document(self, document_id: str, from_chunk_index: int = 0) -> None:
+        self._conn.send(("delete", document_id, from_chunk_index))
         self._acknowledged()
 
     def _acknowledged(self) -> None:
         if self._conn.recv() != ("ok",):
-            raise RuntimeError("the parent did not store the batch")
+            raise RuntimeError("the parent did not store the points")
 
 
 def _child_main(conn: Connection, settings: Settings, niceness: int) -> None:
@@ -190,7 +202,7 @@ def _child_main(conn: Connection, settings: Settings, niceness: int) -> None:
     os.nice(niceness)
     from lumen.db import Database
     from lumen.knowledge.embeddings import Embedder
-    from lumen.knowledge.ingestion import Ingestor
+    from lumen.knowledge.ingestion import IndexStore, Ingestor
     from lumen.knowledge.loaders.medquad import open_medquad
     from lumen.knowledge.loaders.spl import open_spl
     from lumen.knowledge.sparse import Bm25Encoder
@@ -203,7 +215,7 @@ def _child_main(conn: Connection, settings: Settings, niceness: int) -> None:
         cache_dir=settings.data_dir / "models",
     )
     ingestor = Ingestor(db, embedder, Bm25Encoder(), index=None)
-    store = _PipeStore(conn)
+    store = IndexStore(db, _PipePoints(conn), WRITE_SLICE_CHUNKS, WRITE_PAUSE_S)
     while (command := conn.recv()) is not None:
         _, loader, source, downloads, (start, stop) = command
         try:

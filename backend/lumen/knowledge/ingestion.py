@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -29,7 +29,7 @@ from sqlmodel import col, delete
 from lumen.db import Database, utcnow
 from lumen.knowledge.chunking import chunk_document
 from lumen.knowledge.embeddings import Embedder
-from lumen.knowledge.index.base import IndexPoint, SparseVector, VectorIndex, point_id
+from lumen.knowledge.index.base import IndexPoint, PointWriter, SparseVector, point_id
 from lumen.knowledge.models import Document, DocumentSection
 from lumen.knowledge.schemas import Chunk, LoadError, SourceDocument, UnheldFocus
 from lumen.knowledge.sparse import Bm25Encoder
@@ -66,8 +66,7 @@ Prepared = list[tuple[SourceDocument, list[Chunk]]]
 
 
 class IngestStore(Protocol):
-    """Where a prepared batch is written: ``IndexStore`` (this process's database and index),
-    or the process that holds the embedded index (``lumen.knowledge.ingest_process``)."""
+    """Where a prepared batch is written (``IndexStore``)."""
 
     def write_terms(self, records: list[SourceDocument | UnheldFocus]) -> None:
         """Replace the focus names of ``records`` (nothing to embed for them)."""
@@ -81,12 +80,25 @@ class IngestStore(Protocol):
 
 
 class IndexStore:
-    """Writes prepared batches to the database and the vector index, in the order the module
-    docstring gives (``indexing`` row, points, then ``indexed`` with its sections)."""
+    """Writes prepared batches to the database and the vector index (``points``), in the order
+    the module docstring gives (``indexing`` row, points, then ``indexed`` with its sections).
 
-    def __init__(self, db: Database, index: VectorIndex) -> None:
+    With ``slice_chunks``, a batch is written in slices of whole documents of at most that many
+    chunks, each its own transactions, sleeping ``pause_s`` after each: other writers of the
+    database (a server's requests) get its lock between slices.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        points: PointWriter,
+        slice_chunks: int | None = None,
+        pause_s: float = 0.0,
+    ) -> None:
         self._db = db
-        self._index = index
+        self._index = points
+        self._slice_chunks = slice_chunks
+        self._pause_s = pause_s
 
     def write_terms(self, records: list[SourceDocument | UnheldFocus]) -> None:
         """Replace the focus names of ``records`` in one transaction."""
@@ -103,6 +115,16 @@ class IndexStore:
     ) -> None:
         """Store ``batch``: ``dense`` is ``(chunks, 384)`` and ``sparse`` one vector per chunk,
         in the batch's chunk order."""
+        if self._slice_chunks is None:
+            self._write(batch, dense, sparse)
+            return
+        for part, part_dense, part_sparse in slices(batch, dense, sparse, self._slice_chunks):
+            self._write(part, part_dense, part_sparse)
+            time.sleep(self._pause_s)
+
+    def _write(
+        self, batch: Prepared, dense: npt.NDArray[np.float32], sparse: list[SparseVector]
+    ) -> None:
         with self._db.session() as session:
             for doc, chunks in batch:
                 session.merge(_document_row(doc, len(chunks), status="indexing"))
@@ -145,7 +167,7 @@ class Ingestor:
         db: Database,
         embedder: Embedder,
         bm25: Bm25Encoder,
-        index: VectorIndex | None,
+        index: PointWriter | None,
     ) -> None:
         self._db = db
         self._embedder = embedder
@@ -215,6 +237,24 @@ class Ingestor:
         )
         report.documents_indexed += len(batch)
         report.chunks_indexed += len(texts)
+
+
+def slices(
+    batch: Prepared, dense: npt.NDArray[np.float32], sparse: list[SparseVector], max_chunks: int
+) -> Iterator[tuple[Prepared, npt.NDArray[np.float32], list[SparseVector]]]:
+    """Split a prepared batch into consecutive parts of whole documents, each of at most
+    ``max_chunks`` chunks (a longer document is a part of its own), with the rows of ``dense``
+    (``(chunks, dim)``) and ``sparse`` that belong to it, in order."""
+    part: Prepared = []
+    start = stop = 0
+    for doc, chunks in batch:
+        if part and stop - start + len(chunks) > max_chunks:
+            yield part, dense[start:stop], sparse[start:stop]
+            part, start = [], stop
+        part.append((doc, chunks))
+        stop += len(chunks)
+    if part:
+        yield part, dense[start:stop], sparse[start:stop]
 
 
 def _document_row(doc: SourceDocument, chunk_count: int, status: str) -> Document:

@@ -54,8 +54,9 @@ class IndexPoint:
     payload: dict[str, object]
 
 
-class VectorIndex(Protocol):
-    """Hybrid dense + sparse index. Implementations: ``EdgeIndex``, ``QdrantServerIndex``."""
+class PointWriter(Protocol):
+    """What ingestion writes through: a ``VectorIndex``, or the pipe to the process that holds
+    the embedded index (``lumen.knowledge.ingest_process``)."""
 
     def upsert(self, points: Sequence[IndexPoint]) -> None:
         """Insert or replace points by id."""
@@ -64,6 +65,10 @@ class VectorIndex(Protocol):
         """Delete the points of ``document_id`` whose payload ``chunk_index`` is at least
         ``from_chunk_index`` (0: the whole document). A new version upserts its chunks over the
         old ids first, then drops the old version's surplus chunks: no gap in search."""
+
+
+class VectorIndex(PointWriter, Protocol):
+    """Hybrid dense + sparse index. Implementations: ``EdgeIndex``, ``QdrantServerIndex``."""
 
     def query(
         self,
