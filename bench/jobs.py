@@ -1,7 +1,8 @@
 """Benchmark 10 (background work): questions during the first knowledge-base load, and
 ingestion on the in-process runner beside 1 and 2 Celery worker processes.
 
-``python -m bench.jobs SEED_DIR QUESTIONS_JSON`` prints one JSON object on stdout.
+``python -m bench.jobs SEED_DIR QUESTIONS_JSON [load|runners]`` prints one JSON object on stdout
+(``{"load": ..., "runners": ...}``, the parts asked for; both by default).
 
 - **During the first load** (embedded default, ``lumen serve`` over HTTP): a full MedQuAD load
   runs from an empty index; the time it takes to read its first ``PREFIX_FILES`` files is
@@ -273,17 +274,25 @@ def celery_slice(slice_zip: Path, workers: int) -> dict[str, Any]:
             "chunks_per_s": chunks / seconds}  # fmt: skip
 
 
-def main(seed_dir: Path, questions: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {
+def during_first_load(seed_dir: Path, questions: list[str]) -> dict[str, Any]:
+    """Section 10: the load alone, with questions, and with questions before issue 12."""
+    return {
         "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "patients": PATIENTS,
         "ask_interval_s": ASK_INTERVAL_S,
+        "load_alone": during_load(seed_dir, questions, child=True, asking=False),
+        "load_asking": during_load(seed_dir, questions, child=True, asking=True),
+        "load_asking_in_server": during_load(seed_dir, questions, child=False, asking=True),
+    }
+
+
+def on_each_runner(seed_dir: Path) -> dict[str, Any]:
+    """Section 10b: one MedQuAD slice in-process, then on 1 and 2 Celery worker processes."""
+    out: dict[str, Any] = {
+        "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "slice": {"files": SLICE_FILES, "folder": SLICE_FOLDER.split("/")[1],
                   "batch_files": SLICE_BATCH_FILES},
     }  # fmt: skip
-    out["load_alone"] = during_load(seed_dir, questions, child=True, asking=False)
-    out["load_asking"] = during_load(seed_dir, questions, child=True, asking=True)
-    out["load_asking_in_server"] = during_load(seed_dir, questions, child=False, asking=True)
     with tempfile.TemporaryDirectory() as tmp:
         slice_zip = medquad_slice(seed_dir, Path(tmp) / "slice.zip")
         out["slice_in_process"] = in_process_slice(slice_zip)
@@ -293,5 +302,12 @@ def main(seed_dir: Path, questions: list[str]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    # python -m bench.jobs SEED_DIR QUESTIONS_JSON [load|runners]  (default: both)
     seed, questions_file = Path(sys.argv[1]), Path(sys.argv[2])
-    print(json.dumps(main(seed, json.loads(questions_file.read_text()))))
+    part = sys.argv[3] if len(sys.argv) > 3 else "both"
+    result: dict[str, Any] = {}
+    if part in ("load", "both"):
+        result["load"] = during_first_load(seed, json.loads(questions_file.read_text()))
+    if part in ("runners", "both"):
+        result["runners"] = on_each_runner(seed)
+    print(json.dumps(result))

@@ -5,8 +5,10 @@ each peak RSS is that process's own. The index is built fresh under ``bench/.cac
 unless ``--reuse`` is given (then benchmark 2 is read from the previous run's JSON, or, for an
 index put in ``bench/.cache/var`` by hand, carried over from the previous ``results.md`` and
 marked as such).
-``--auth``, ``--consumer``, ``--serving``, ``--embedding`` and ``--jobs`` re-measure one
-section (7, 1b; 4b with 8; 9; 10) and replace it in place.
+``--auth``, ``--consumer``, ``--serving``, ``--embedding`` and ``--jobs [load|runners]``
+re-measure one section (7, 1b; 4b with 8; 9; 10 and 10b) and replace it in place;
+``--first-run`` times a fresh clone's ``make run`` (10c; not part of the full run: it needs the
+machine to itself for half an hour).
 """
 
 from __future__ import annotations
@@ -550,13 +552,13 @@ def refresh_embedding() -> None:
     print(section)
 
 
-JOBS_HEADING = "## 10. Background work"
+LOAD_HEADING = "## 10. Questions during the first load"
+RUNNERS_HEADING = "## 10b. Ingestion on each runner"
 
 
-def render_jobs(j: dict[str, Any]) -> str:
-    """Section 10: questions during the first load; ingestion on each runner."""
+def render_load(j: dict[str, Any]) -> str:
+    """Section 10: questions during the first load, beside the load alone."""
     alone, asking, before = j["load_alone"], j["load_asking"], j["load_asking_in_server"]
-    local, one, two = j["slice_in_process"], j["slice_celery_1"], j["slice_celery_2"]
 
     def questions(r: dict[str, Any]) -> str:
         return (
@@ -568,22 +570,16 @@ def render_jobs(j: dict[str, Any]) -> str:
     def load(r: dict[str, Any]) -> str:
         return f"{r['seconds']:.0f} s ({r['chunks']} chunks, {r['chunks_per_s']:.1f} chunks/s)"
 
-    def sliced(r: dict[str, Any]) -> str:
-        return (
-            f"{r['seconds']:.1f} s, {r['chunks']} chunks, {r['chunks_per_s']:.1f} chunks/s "
-            f"({r['status']})"
-        )
-
     return "\n".join(
         [
-            f"{JOBS_HEADING} — `python -m bench.jobs` (`python -m bench.run --jobs` refreshes "
-            f"it), measured {j['measured']}",
+            f"{LOAD_HEADING} — `python -m bench.jobs SEED QUESTIONS load` (`python -m "
+            f"bench.run --jobs load` refreshes it), measured {j['measured']}",
             "",
-            f"**Questions during the first load** (embedded default, `lumen serve`, HTTP): a full "
-            f"MedQuAD load from an empty index, timed until it has read its first "
-            f"{alone['files']} files (the A.D.A.M. and MedlinePlus-drug pages, names only, then "
-            f"CancerGov and GARD, embedded); alone, then from scratch again while "
-            f"{j['patients']} patients ask one question every {j['ask_interval_s']} s.",
+            f"Embedded default, `lumen serve`, HTTP: a full MedQuAD load from an empty index, "
+            f"timed until it has read its first {alone['files']} files (the A.D.A.M. and "
+            f"MedlinePlus-drug pages, names only, then CancerGov and GARD, embedded); alone, then "
+            f"from scratch again while {j['patients']} patients ask one question every "
+            f"{j['ask_interval_s']} s.",
             "",
             "| run | load | questions |",
             "| --- | --- | --- |",
@@ -597,12 +593,30 @@ def render_jobs(j: dict[str, Any]) -> str:
             f"{100 * alone['seconds'] / asking['seconds']:.0f} % of its rate alone (target ≥ "
             f"85 %); first-token p95 {asking['first_token_p95_ms']:.0f} ms (target ≤ 300 ms).",
             "",
-            f"**Ingestion on each runner**: {j['slice']['files']} MedQuAD files "
-            f"({j['slice']['folder']}), batches of {j['slice']['batch_files']} files, timed from "
-            "the job's start to its end as the jobs table records them. Celery workers run "
-            "`lumen worker --pool solo` against this machine's PostgreSQL and Redis, each on an "
-            "index folder of its own (qdrant-client's local mode; no Qdrant server runs here), "
-            "the 2 cores' threads split between them.",
+        ]
+    )
+
+
+def render_runners(j: dict[str, Any]) -> str:
+    """Section 10b: one MedQuAD slice on the in-process runner and on 1 and 2 Celery workers."""
+    local, one, two = j["slice_in_process"], j["slice_celery_1"], j["slice_celery_2"]
+
+    def sliced(r: dict[str, Any]) -> str:
+        return (
+            f"{r['seconds']:.1f} s, {r['chunks']} chunks, {r['chunks_per_s']:.1f} chunks/s "
+            f"({r['status']})"
+        )
+
+    return "\n".join(
+        [
+            f"{RUNNERS_HEADING} — `python -m bench.jobs SEED QUESTIONS runners` (`python -m "
+            f"bench.run --jobs runners` refreshes it), measured {j['measured']}",
+            "",
+            f"{j['slice']['files']} MedQuAD files ({j['slice']['folder']}), batches of "
+            f"{j['slice']['batch_files']} files, timed from the job's start to its end as the "
+            "jobs table records them. Celery workers run `lumen worker --pool solo` against this "
+            "machine's PostgreSQL and Redis, each on an index folder of its own (qdrant-client's "
+            "local mode; no Qdrant server runs here), the 2 cores' threads split between them.",
             "",
             "| runner | time, chunks, rate | vs in-process |",
             "| --- | --- | --- |",
@@ -616,17 +630,65 @@ def render_jobs(j: dict[str, Any]) -> str:
     )
 
 
-def refresh_jobs() -> None:
-    """Re-measure section 10 and replace it in ``bench/results.md``."""
+def render_jobs(j: dict[str, Any]) -> str:
+    """Sections 10 and 10b from ``bench.jobs``'s output (the parts it measured)."""
+    parts = [render_load(j["load"])] if "load" in j else []
+    parts += [render_runners(j["runners"])] if "runners" in j else []
+    return "\n".join(parts)
+
+
+def refresh_jobs(part: str) -> None:
+    """Re-measure section 10 (``load``), 10b (``runners``) or both, in ``bench/results.md``."""
     qfile = http_questions()
-    section = render_jobs(run_json(["-m", "bench.jobs", str(SEED_DIR), str(qfile)]))
-    RESULTS.write_text(with_section(RESULTS.read_text(), JOBS_HEADING, section))
+    measured = run_json(["-m", "bench.jobs", str(SEED_DIR), str(qfile), part])
+    text = RESULTS.read_text()
+    if "load" in measured:
+        text = with_section(text, LOAD_HEADING, render_load(measured["load"]))
+    if "runners" in measured:
+        text = with_section(text, RUNNERS_HEADING, render_runners(measured["runners"]))
+    RESULTS.write_text(text)
+    print(render_jobs(measured))
+
+
+FIRST_RUN_HEADING = "## 10c. A new user's first `make run`"
+
+
+def render_first_run(j: dict[str, Any], machine: str) -> str:
+    """Section 10c from ``bench.first_run``'s output; ``machine`` says what the clone shared
+    (a new machine, or this one with its pip and npm caches)."""
+    return "\n".join(
+        [
+            f"{FIRST_RUN_HEADING} — `python -m bench.first_run` (`python -m bench.run "
+            f"--first-run` refreshes it), measured {j['measured']}",
+            "",
+            f"`make run` in a fresh clone on {machine}, `/readyz` polled every 5 s:",
+            "",
+            "| milestone | time from `make run` |",
+            "| --- | --- |",
+            f"| the app serves (venv, web app build, migrations, model) | {j['serving_s']:.0f} s |",
+            f"| the five FDA labels indexed | {j['labels_indexed_s']:.0f} s |",
+            f"| the index fully loaded ({j['documents']} documents, {j['points']} points) | "
+            f"{j['fully_loaded_s']:.0f} s ({j['fully_loaded_s'] / 60:.1f} min) |",
+            "",
+        ]
+    )
+
+
+def refresh_first_run() -> None:
+    """Time a fresh clone's ``make run`` (``bench.first_run``) and replace section 10c."""
+    section = render_first_run(
+        run_json(["-m", "bench.first_run"]), "this machine (sharing its pip and npm caches)"
+    )
+    RESULTS.write_text(with_section(RESULTS.read_text(), FIRST_RUN_HEADING, section))
     print(section)
 
 
 if __name__ == "__main__":
     if "--jobs" in sys.argv:
-        refresh_jobs()
+        parts = [a for a in sys.argv[sys.argv.index("--jobs") + 1 :] if not a.startswith("-")]
+        refresh_jobs(parts[0] if parts else "both")
+    elif "--first-run" in sys.argv:
+        refresh_first_run()
     elif "--auth" in sys.argv:
         refresh_auth()
     elif "--serving" in sys.argv:
