@@ -1,5 +1,6 @@
 """Where loaders read XML from: a URL (downloaded once into a cache), a zip (also a zip of zips,
-as DailyMed distributes), a folder, or a single file; and the ``LoaderRun`` they return.
+as DailyMed distributes), a folder, or a single file; and the ``LoaderRun`` they return, one
+kind of ``SourceRun`` (the pass over a source that every loader returns).
 
 Nothing here parses XML beyond offering the one safe parser configuration: no network access,
 no DTD loading and no entity expansion (XXE and "billion laughs" defence, OWASP XML External
@@ -8,10 +9,13 @@ Entity Prevention Cheat Sheet).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import zipfile
+import zlib
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -22,8 +26,9 @@ from lxml import etree
 
 from lumen.knowledge.schemas import LoadError, SourceDocument, UnheldFocus
 
-# Larger members are reported, not read: the largest real SPL label is a few MB, and reading a
-# crafted member of gigabytes would exhaust memory.
+# Larger XML members are reported, not read: the largest real SPL label is a few MB, and reading
+# a crafted member of gigabytes would exhaust memory. A larger inner zip is streamed instead
+# (``_open_inner_zip``): its size is its images', not its label's.
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
 DOWNLOAD_TIMEOUT = httpx.Timeout(30.0, read=120.0)
 
@@ -51,7 +56,28 @@ def safe_xml_parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
-class LoaderRun:
+class SourceRun(ABC):
+    """What every loader returns: one pass over a source, in items a job can split.
+
+    ``total`` is the number of items (files, records) known before parsing; ``processed``
+    counts the items read so far in this pass; ``window(start, stop)`` is the pass over items
+    ``[start, stop)`` only; iterating yields ``SourceDocument``, ``LoadError`` or
+    ``UnheldFocus`` items and starts a new pass each time.
+    """
+
+    total: int
+    processed: int
+
+    @abstractmethod
+    def window(self, start: int, stop: int) -> SourceRun:
+        """The pass over items ``[start, stop)`` (0-based); ``ValueError`` if empty."""
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[SourceDocument | LoadError | UnheldFocus]:
+        """Parse the items of this pass, in ``total``'s order."""
+
+
+class LoaderRun(SourceRun):
     """One pass of a loader over a source: ``total`` is known before parsing, iterating yields
     ``SourceDocument`` or ``LoadError`` per file, or ``UnheldFocus`` for a file that names a focus
     without text to index (files with nothing of either yield nothing).
@@ -92,7 +118,7 @@ class LoaderRun:
         for member in _iter_members(self.path, _Window(self._start, self._stop)):
             try:
                 data = member.read()
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
                 self.processed += 1
                 yield LoadError(name=member.name, line=None, message=f"unreadable: {exc}")
                 continue
@@ -163,15 +189,16 @@ def _download(url: str, cache_dir: Path) -> Path:
 
 
 def _is_xml(name: str) -> bool:
-    return name.lower().endswith(".xml") and not _is_noise(name)
+    return name.lower().endswith(".xml") and not is_noise(name)
 
 
 def _is_zip(name: str) -> bool:
-    return name.lower().endswith(".zip") and not _is_noise(name)
+    return name.lower().endswith(".zip") and not is_noise(name)
 
 
-def _is_noise(name: str) -> bool:
-    # macOS archivers add "__MACOSX/._x.xml" resource forks that are not XML.
+def is_noise(name: str) -> bool:
+    """True for a path no loader should read: hidden files, and the "__MACOSX/._x.xml"
+    resource forks macOS archivers add (they are not the files they are named after)."""
     parts = PurePosixPath(name).parts
     return "__MACOSX" in parts or any(part.startswith(".") for part in parts)
 
@@ -247,15 +274,27 @@ def _inner_zip_members(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str
 ) -> Iterator[_Member]:
     """XML members of a zip inside a zip (one level, as DailyMed nests them)."""
-    try:
-        inner = zipfile.ZipFile(io.BytesIO(_zip_reader(archive, info)()))
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        yield _Member(name, _raiser(f"inner zip: {exc}"))
-        return
-    with inner:
+    with contextlib.ExitStack() as stack:
+        try:
+            inner = stack.enter_context(_open_inner_zip(archive, info, stack))
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+            yield _Member(name, _raiser(f"inner zip: {exc}"))
+            return
         for inner_info in sorted(inner.infolist(), key=lambda i: i.filename):
             if _is_xml(inner_info.filename):
                 yield _Member(f"{name}!/{inner_info.filename}", _zip_reader(inner, inner_info))
+
+
+def _open_inner_zip(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, stack: contextlib.ExitStack
+) -> zipfile.ZipFile:
+    """An inner zip, read into memory when it is at most ``MAX_MEMBER_BYTES``; a larger one
+    (a label's images make it so, not its XML) is read through the outer archive's stream,
+    closed with ``stack``: seeking in it decompresses again from its start, but memory stays
+    bounded and the label is not lost."""
+    if info.file_size <= MAX_MEMBER_BYTES:
+        return zipfile.ZipFile(io.BytesIO(archive.read(info)))
+    return zipfile.ZipFile(stack.enter_context(archive.open(info)))
 
 
 def _zip_reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], bytes]:

@@ -27,6 +27,7 @@ HL7 = "urn:hl7-org:v3"
 NS = {"v": HL7}
 SECTION_SEPARATOR = "\n\n"
 TITLE_SEPARATOR = " › "
+DEFAULT_TITLE = "Drug label"
 
 # Standard names of the LOINC section codes labels use most. Source: FDA, "Section Headings
 # (LOINC)", https://www.fda.gov/industry/structured-product-labeling-resources/section-headings-loinc
@@ -221,13 +222,23 @@ def _name_text(name: etree._Element | None) -> str | None:
 def _label_title(
     root: etree._Element, brand: str | None, generic: str | None, form: str | None
 ) -> str:
-    """The label's name as DailyMed shows it: "LIPITOR (atorvastatin calcium) tablet, film
-    coated"; the document's own title when it names no product."""
-    if brand or generic:
-        parts = [brand.upper() if brand else None, f"({generic})" if brand and generic else generic]
-        parts.append(form.lower() if form else None)
-        return " ".join(p for p in parts if p)
-    return normalise_inline(root.find("v:title", NS)) or "Drug label"
+    """The label's name as DailyMed shows it (``label_title``); the document's own title when it
+    names no product."""
+    return (
+        label_title(brand, generic, form)
+        or normalise_inline(root.find("v:title", NS))
+        or DEFAULT_TITLE
+    )
+
+
+def label_title(brand: str | None, generic: str | None, form: str | None) -> str | None:
+    """A label's name as DailyMed shows it: "LIPITOR (atorvastatin calcium) tablet, film
+    coated" from brand, generic name and dosage form; None without brand and generic."""
+    if not (brand or generic):
+        return None
+    parts = [brand.upper() if brand else None, f"({generic})" if brand and generic else generic]
+    parts.append(form.lower() if form else None)
+    return " ".join(p for p in parts if p)
 
 
 def _attribute(element: etree._Element, path: str, attribute: str) -> str | None:
