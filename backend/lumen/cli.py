@@ -26,10 +26,15 @@ from lumen.auth.sessions import MemorySessionStore, Sessions
 from lumen.db import Database
 from lumen.knowledge.index.edge import IndexLocked
 from lumen.knowledge.ingestion import IngestReport
-from lumen.knowledge.loaders.medquad import open_medquad
-from lumen.knowledge.loaders.spl import open_spl
 from lumen.knowledge.schemas import LoadError, SourceDocument, UnheldFocus
-from lumen.knowledge.tasks import INGEST_MEDQUAD, INGEST_SPL, OPTIMIZE_AFTER_CHUNKS
+from lumen.knowledge.tasks import (
+    INGEST_DAILYMED,
+    INGEST_MEDQUAD,
+    INGEST_OPENFDA,
+    INGEST_SPL,
+    OPTIMIZE_AFTER_CHUNKS,
+    open_source,
+)
 from lumen.migrate import upgrade_to_head
 from lumen.problems import Problem
 from lumen.runtime import Runtime, build_knowledge
@@ -155,7 +160,33 @@ def ingest_spl(
     source: Annotated[str, typer.Argument(help="SPL XML file, folder, or zip")],
 ) -> None:
     """Load FDA drug labels in SPL XML (DailyMed format). Exit 1 if any file failed."""
-    _ingest(INGEST_SPL, str(Path(source).resolve()) if Path(source).exists() else source)
+    _ingest(INGEST_SPL, _local_or_url(source))
+
+
+@ingest_app.command("dailymed")
+def ingest_dailymed(
+    source: Annotated[str, typer.Argument(help="Release zip (URL or local), or folder of them")],
+) -> None:
+    """Load a DailyMed release of FDA labels: the full release's parts or an update (a zip of
+    zipped SPL labels), read one label at a time. Exit 1 if any label failed."""
+    _ingest(INGEST_DAILYMED, _local_or_url(source))
+
+
+@ingest_app.command("openfda")
+def ingest_openfda(
+    source: Annotated[
+        str, typer.Argument(help="drug-label-*.json.zip part (URL or local), .json, or folder")
+    ],
+) -> None:
+    """Load openFDA's drug label download (drug/label parts), streamed record by record; a
+    label is the same document as from DailyMed. Exit 1 if any record failed."""
+    _ingest(INGEST_OPENFDA, _local_or_url(source))
+
+
+def _local_or_url(source: str) -> str:
+    """A local path made absolute (a job may run in the server's working directory); a URL
+    (or a path that does not exist, for the loader to refuse) as given."""
+    return str(Path(source).resolve()) if Path(source).exists() else source
 
 
 @app.command()
@@ -300,13 +331,9 @@ def _ingest(kind: str, source: str) -> None:
 
 
 def _ingest_here(runtime: Runtime, kind: str, source: str) -> IngestReport:
-    loader = (
-        open_medquad(source, runtime.settings.data_dir / "downloads")
-        if kind == INGEST_MEDQUAD
-        else open_spl(source)
-    )
+    loader = open_source(kind, source, runtime.settings.data_dir / "downloads")
     with _progress() as progress:
-        task = progress.add_task(f"{kind} files", total=loader.total)
+        task = progress.add_task(f"{kind} items", total=loader.total)
 
         def items() -> Iterator[SourceDocument | LoadError | UnheldFocus]:
             # ``processed`` counts every file read, also those without an answered pair.

@@ -48,7 +48,7 @@ BACKGROUND_NICENESS = 19
 WRITE_SLICE_CHUNKS = 32
 WRITE_PAUSE_S = 0.03
 
-LoaderName = str  # "medquad" | "spl"
+LoaderName = str  # "medquad" | "spl" | "dailymed" | "openfda"
 
 
 class IngestionProcessFailed(ConnectionError):
@@ -86,10 +86,10 @@ class IngestionProcess:
         on_progress: Callable[[int, IngestReport], None] | None = None,
     ) -> IngestReport:
         """Ingest items ``[start, stop)`` (``window``) of ``source`` read by ``loader``
-        (``medquad`` or ``spl``; a URL is fetched into ``downloads``); ``on_progress(items
-        read, report so far)`` after each batch. Returns the child's report. Raises what the
-        loader raised opening the source (``SourceUnavailable``), or
-        ``IngestionProcessFailed``."""
+        (``medquad``, ``spl``, ``dailymed`` or ``openfda``; a URL is fetched into
+        ``downloads``); ``on_progress(items read, report so far)`` after each batch. Returns
+        the child's report. Raises what the loader raised opening the source
+        (``SourceUnavailable``), or ``IngestionProcessFailed``."""
         with self._lock:
             process, conn = self._ensure()
             try:
@@ -203,7 +203,9 @@ def _child_main(conn: Connection, settings: Settings, niceness: int) -> None:
     from lumen.db import Database
     from lumen.knowledge.embeddings import Embedder
     from lumen.knowledge.ingestion import IndexStore, Ingestor
+    from lumen.knowledge.loaders.dailymed import open_dailymed
     from lumen.knowledge.loaders.medquad import open_medquad
+    from lumen.knowledge.loaders.openfda import open_openfda
     from lumen.knowledge.loaders.spl import open_spl
     from lumen.knowledge.sparse import Bm25Encoder
 
@@ -219,8 +221,13 @@ def _child_main(conn: Connection, settings: Settings, niceness: int) -> None:
     while (command := conn.recv()) is not None:
         _, loader, source, downloads, (start, stop) = command
         try:
-            opened = open_medquad if loader == "medquad" else open_spl
-            run = opened(source, Path(downloads)).window(start, stop)
+            openers: dict[LoaderName, Callable[[str, Path], Any]] = {
+                "medquad": open_medquad,
+                "spl": open_spl,
+                "dailymed": open_dailymed,
+                "openfda": open_openfda,
+            }
+            run = openers[loader](source, Path(downloads)).window(start, stop)
 
             def progress(_seen: int, report: IngestReport, run: Any = run) -> None:
                 conn.send(("progress", run.processed, report))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from lumen.audit.actions import AuditAction
@@ -13,8 +14,10 @@ from lumen.jobs.models import Job
 from lumen.knowledge.index.base import VectorIndex
 from lumen.knowledge.ingest_process import IngestionProcess
 from lumen.knowledge.ingestion import Ingestor, IngestReport
-from lumen.knowledge.loaders.archive import LoaderRun
+from lumen.knowledge.loaders.archive import SourceRun
+from lumen.knowledge.loaders.dailymed import open_dailymed
 from lumen.knowledge.loaders.medquad import open_medquad
+from lumen.knowledge.loaders.openfda import open_openfda
 from lumen.knowledge.loaders.spl import open_spl
 from lumen.knowledge.understanding import QuestionAnalyzer
 from lumen.settings import Settings
@@ -23,6 +26,16 @@ logger = logging.getLogger(__name__)
 
 INGEST_MEDQUAD = "ingest_medquad"
 INGEST_SPL = "ingest_spl"
+INGEST_DAILYMED = "ingest_dailymed"
+INGEST_OPENFDA = "ingest_openfda"
+# Each ingestion kind's loader: the name the ingestion child process opens it by
+# (``IngestionProcess.ingest``), and its opener (source, download folder).
+LOADERS: dict[str, tuple[str, Callable[[str, Path], SourceRun]]] = {
+    INGEST_MEDQUAD: ("medquad", open_medquad),
+    INGEST_SPL: ("spl", open_spl),
+    INGEST_DAILYMED: ("dailymed", open_dailymed),
+    INGEST_OPENFDA: ("openfda", open_openfda),
+}
 # Past this many newly indexed chunks an ingestion builds the HNSW index (``optimize``): below
 # it, Qdrant Edge's brute-force scan is already ~2 ms (docs/qdrant-edge.md). A job counts files,
 # not chunks (its batches may run on other machines): a MedQuAD or SPL file gives 4 or more.
@@ -43,24 +56,21 @@ def ingestion_kinds(
     batch_size: int,
     process: IngestionProcess | None = None,
 ) -> dict[str, JobKind]:
-    """The ingestion job kinds (queue ``ingest``), bound to this process's ingestor and index.
+    """The ingestion job kinds (queue ``ingest``: ``LOADERS``' kinds), bound to this process's
+    ingestor and index.
 
-    A source is counted in files (``LoaderRun.total``) and split into batches of
-    ``batch_size`` files, each ingested from its window of the source. ``analyzer``'s focus
-    vocabulary (``None`` on a Celery worker, which answers no questions) is rebuilt as foci are
-    indexed; ``downloads`` is where a source given by URL is fetched to, once per machine.
-    With ``process``, each batch's parsing, chunking and embedding run in that low-priority
-    child and only the writes here (the embedded default, so that questions stay fast).
+    A source is counted in items, files or label records (``SourceRun.total``), and split into
+    batches of ``batch_size`` items, each ingested from its window of the source.
+    ``analyzer``'s focus vocabulary (``None`` on a Celery worker, which answers no questions)
+    is rebuilt as foci are indexed; ``downloads`` is where a source given by URL is fetched
+    to, once per machine. With ``process``, each batch's parsing, chunking and embedding run in
+    that low-priority child and only the writes here (the embedded default, so that questions
+    stay fast).
     """
     last_refresh = time.monotonic()
 
-    def open_source(job: Job) -> LoaderRun:
-        if job.kind == INGEST_MEDQUAD:
-            return open_medquad(job.source, downloads)
-        return open_spl(job.source, downloads)
-
     def count(job: Job) -> int:
-        return open_source(job).total
+        return open_source(job.kind, job.source, downloads).total
 
     def run(job: Job, start: int, stop: int, report: ProgressReporter) -> int:
         nonlocal last_refresh
@@ -84,10 +94,10 @@ def ingestion_kinds(
                 )
 
         if process is not None:
-            loader = "medquad" if job.kind == INGEST_MEDQUAD else "spl"
+            loader = LOADERS[job.kind][0]
             result = process.ingest(loader, job.source, downloads, (start, stop), progress)
         else:
-            window = open_source(job).window(start, stop)
+            window = open_source(job.kind, job.source, downloads).window(start, stop)
             result = ingestor.ingest(
                 window, on_progress=lambda _seen, partial: progress(window.processed, partial)
             )
@@ -120,7 +130,14 @@ def ingestion_kinds(
         finish_action=AuditAction.INGESTION_FINISH,
         batch_size=batch_size,
     )
-    return {INGEST_MEDQUAD: kind, INGEST_SPL: kind}
+    return dict.fromkeys(LOADERS, kind)
+
+
+def open_source(kind: str, source: str, downloads: Path) -> SourceRun:
+    """The pass over ``source`` by the loader of ingestion ``kind`` (a URL is fetched into
+    ``downloads``). Raises ``KeyError`` for a kind that is no ingestion, and what the loader
+    raises (``SourceUnavailable``)."""
+    return LOADERS[kind][1](source, downloads)
 
 
 def seed_sources(settings: Settings) -> list[tuple[str, str]]:
