@@ -66,10 +66,12 @@ class KeyRing:
 
     def seal(self, plaintext: str, associated_data: bytes) -> Sealed:
         """Encrypt UTF-8 text with the active key."""
+        return self.seal_bytes(plaintext.encode("utf-8"), associated_data)
+
+    def seal_bytes(self, plaintext: bytes, associated_data: bytes) -> Sealed:
+        """Encrypt bytes (an uploaded file) with the active key."""
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self._ciphers[self.active_key_id].encrypt(
-            nonce, plaintext.encode("utf-8"), associated_data
-        )
+        sealed = self._ciphers[self.active_key_id].encrypt(nonce, plaintext, associated_data)
         return Sealed(self.active_key_id, nonce + sealed)
 
     def derive(self, purpose: bytes, length: int = 32) -> bytes:
@@ -81,11 +83,15 @@ class KeyRing:
 
     def open(self, sealed: Sealed, associated_data: bytes) -> str:
         """Decrypt; raises ``UnknownKey`` or ``cryptography.exceptions.InvalidTag``."""
+        return self.open_bytes(sealed, associated_data).decode("utf-8")
+
+    def open_bytes(self, sealed: Sealed, associated_data: bytes) -> bytes:
+        """Decrypt to bytes; raises ``UnknownKey`` or ``cryptography.exceptions.InvalidTag``."""
         cipher = self._ciphers.get(sealed.key_id)
         if cipher is None:
             raise UnknownKey(sealed.key_id)
         nonce, body = sealed.ciphertext[:NONCE_BYTES], sealed.ciphertext[NONCE_BYTES:]
-        return cipher.decrypt(nonce, body, associated_data).decode("utf-8")
+        return cipher.decrypt(nonce, body, associated_data)
 
 
 def load_key_ring(settings: Settings) -> KeyRing:
