@@ -44,6 +44,7 @@ class SourceOut(BaseModel):
     source_name: str
     start: int
     end: int
+    page: int | None = None  # the page of an uploaded PDF the passage is on, from 1
     licence: str | None = None
     attribution: str | None = None
 
@@ -60,6 +61,7 @@ class SourceOut(BaseModel):
             source_name=hit.source_name,
             start=hit.start,
             end=hit.end,
+            page=hit.page,
             licence=hit.licence,
             attribution=hit.attribution,
         )

@@ -80,6 +80,7 @@ def _chunk(doc: SourceDocument, section: SourceSection, span: _Span, index: int)
         "brand_name": doc.brand_name,
         "generic_name": doc.generic_name,
         "code": section.code,
+        "page": section.page,
         "licence": doc.licence,
         "attribution": doc.attribution,
     }

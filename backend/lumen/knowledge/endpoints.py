@@ -50,7 +50,15 @@ async def get_document(
     return DocumentOut(
         **document.model_dump(exclude={"text", "chunk_count", "status", "updated_at"}),
         sections=[
-            SectionOut(id=s.id, title=s.title, code=s.code, qid=s.qid, start=s.start, end=s.end)
+            SectionOut(
+                id=s.id,
+                title=s.title,
+                code=s.code,
+                qid=s.qid,
+                start=s.start,
+                end=s.end,
+                page=s.page,
+            )
             for s in sections
         ],
         text=document.text,

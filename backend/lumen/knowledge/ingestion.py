@@ -291,6 +291,7 @@ def _section_rows(doc: SourceDocument) -> list[DocumentSection]:
             question_type=section.question_type,
             start=section.start,
             end=section.end,
+            page=section.page,
         )
         for position, section in enumerate(doc.sections)
     ]

@@ -44,7 +44,8 @@ class Document(SQLModel, table=True):
 
 
 class DocumentSection(SQLModel, table=True):
-    """A section of a document: a MedQuAD QA pair or an SPL ``<section>``.
+    """A section of a document: a MedQuAD QA pair, an SPL ``<section>``, or a page or heading
+    of an uploaded file.
 
     ``start``/``end`` are character offsets into ``Document.text``.
     """
@@ -60,6 +61,7 @@ class DocumentSection(SQLModel, table=True):
     question_type: str | None = Field(default=None, max_length=64)
     start: int
     end: int
+    page: int | None = None  # page of an uploaded PDF, from 1
 
 
 class FocusTerm(SQLModel, table=True):

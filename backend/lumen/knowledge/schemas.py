@@ -12,6 +12,8 @@ DRUG_LABELS = "drug_labels"
 # Regulatory documents and SOPs for pharma staff (DESIGN.md, "Collections by audience").
 REGULATORY = "regulatory"
 COLLECTIONS = (CONSUMER_HEALTH, DRUG_LABELS, REGULATORY)
+# ``SourceDocument.source`` of a file an admin uploaded (``lumen.knowledge.uploads``).
+UPLOAD = "upload"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +22,9 @@ class SourceSection:
 
     ``start``/``end`` are character offsets of the section body (without its heading) in
     ``SourceDocument.text``; ``key`` is unique within the source (MedQuAD: the corpus id
-    ``<source>_<doc id>_Sec<n>``; SPL: the section's ``id root``, unique within its label only).
+    ``<source>_<doc id>_Sec<n>``; SPL: the section's ``id root``, unique within its label only;
+    an upload: ``p<page>`` or ``s<n>``). ``page`` is the 1-based page of an uploaded PDF that
+    the section is (a citation shows it).
     """
 
     key: str
@@ -30,6 +34,7 @@ class SourceSection:
     code: str | None = None  # SPL LOINC section code
     qid: str | None = None  # MedQuAD XML qid
     question_type: str | None = None  # MedQuAD qtype
+    page: int | None = None  # PDF page, from 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +129,7 @@ class RetrievalHit(BaseModel):
     qid: str | None = None
     question_type: str | None = None  # MedQuAD qtype of the section
     code: str | None = None  # LOINC code of a label section
+    page: int | None = None  # page of an uploaded PDF, from 1
     set_id: str | None = None
     licence: str | None = None
     attribution: str | None = None
@@ -139,7 +145,8 @@ class SearchResults(BaseModel):
 
 
 class SectionOut(BaseModel):
-    """A section of a document; ``start``/``end`` are offsets into the document text."""
+    """A section of a document; ``start``/``end`` are offsets into the document text;
+    ``page`` is the page of an uploaded PDF (from 1), else ``None``."""
 
     id: str
     title: str
@@ -147,6 +154,7 @@ class SectionOut(BaseModel):
     qid: str | None
     start: int
     end: int
+    page: int | None = None
 
 
 class DocumentOut(BaseModel):
