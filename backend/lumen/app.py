@@ -29,6 +29,7 @@ from lumen.fhir.endpoints import router as fhir_router
 from lumen.jobs.endpoints import router as jobs_router
 from lumen.knowledge.endpoints import router as knowledge_router
 from lumen.knowledge.tasks import schedule_seeding
+from lumen.knowledge.uploads.endpoints import router as uploads_router
 from lumen.migrate import upgrade_to_head
 from lumen.observability.health import router as health_router
 from lumen.observability.logging import configure_logging, configure_sentry
@@ -106,6 +107,7 @@ def create_app(
     app.include_router(two_factor_router)
     app.include_router(account_router)
     app.include_router(admin_router)
+    app.include_router(uploads_router)
     app.include_router(audit_router)
     app.include_router(chat_router)
     app.include_router(knowledge_router)

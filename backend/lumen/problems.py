@@ -73,6 +73,12 @@ class ProblemDetails(BaseModel):
     errors: list[ValidationErrorItem] | None = Field(
         None, description="422 from schema validation: every violation."
     )
+    file: str | None = Field(
+        None, description="413, 415 or 422 of an upload: the file at fault, by its name."
+    )
+    files: list[dict[str, Any]] | None = Field(
+        None, description="An upload refused for several files: each file's problem."
+    )
 
 
 PROBLEM_TITLES = {
@@ -83,7 +89,9 @@ PROBLEM_TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     410: "Gone",
+    411: "Length required",
     413: "Content too large",
+    415: "Unsupported media type",
     422: "Invalid input",
     429: "Too many attempts",
     502: "Answer interrupted",

@@ -49,6 +49,9 @@ from lumen.knowledge.sparse import Bm25Encoder
 from lumen.knowledge.tasks import ingestion_kinds
 from lumen.knowledge.understanding import QuestionAnalyzer
 from lumen.knowledge.understanding.repository import load_vocabulary
+from lumen.knowledge.uploads.reading import UploadLimits
+from lumen.knowledge.uploads.service import UploadService
+from lumen.knowledge.uploads.tasks import upload_kinds
 from lumen.observability.readiness import ReadinessChecks
 from lumen.security.encryption import EncryptionNotConfigured, KeyRing, load_key_ring
 from lumen.settings import Settings
@@ -110,6 +113,7 @@ class Server(Runtime):
     users: UserAdminService
     break_glass: BreakGlassService
     account: AccountService
+    uploads: UploadService
 
     async def _close_parts(self) -> None:
         self.worker.stop()
@@ -134,6 +138,7 @@ class Server(Runtime):
             self.account,
             *([self.oidc] if self.oidc is not None else []),
             self.knowledge,
+            self.uploads,
             self.jobs,
             self.fhir,
             self.audit_review,
@@ -245,8 +250,11 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
     kinds.update(
         {k: single(EXPORT, t) for k, t in export_tasks(parts["db"], keys, settings).items()}
     )
+    upload_limits = UploadLimits.of(settings)
+    kinds.update(upload_kinds(parts["db"], keys, parts["ingestor"], upload_limits))
     worker = _job_runner(settings, parts["db"], kinds)
     jobs = JobService(parts["db"], worker)
+    analyzer = parts["retriever"].analyzer
     users = UserAdminService(parts["db"], sessions, parts["audit"], settings.invitation_ttl_h)
     parts["audit"].sealer.start()
     return Server(
@@ -271,6 +279,15 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
         users=users,
         break_glass=break_glass,
         account=AccountService(parts["db"], chat, break_glass, sessions, parts["audit"]),
+        uploads=UploadService(
+            parts["db"],
+            keys,
+            jobs,
+            parts["index"],
+            parts["audit"],
+            upload_limits,
+            analyzer.refresh if analyzer is not None else None,
+        ),
     )
 
 
@@ -334,4 +351,5 @@ def build_worker_context(settings: Settings) -> WorkerContext:
     kinds.update(
         {k: single(EXPORT, t) for k, t in export_tasks(parts["db"], keys, settings).items()}
     )
+    kinds.update(upload_kinds(parts["db"], keys, parts["ingestor"], UploadLimits.of(settings)))
     return WorkerContext(db=parts["db"], kinds=kinds, limits=_limits(settings))

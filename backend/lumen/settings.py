@@ -51,6 +51,17 @@ class Settings(BaseSettings):
     seed_dir: Path | None = None
     medquad_url: str = MEDQUAD_ARCHIVE_URL
 
+    # Documents admins upload (PDF, DOCX, HTML, Markdown, text): untrusted input, so every
+    # dimension is bounded before a parser sees it. Per file: bytes as sent, PDF pages, the
+    # text extracted, and for DOCX (a ZIP) the declared unpacked size and member count, checked
+    # before it is opened (a ZIP bomb is small packed and huge unpacked).
+    upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    upload_max_files: int = Field(default=10, ge=1, le=100)
+    upload_max_pdf_pages: int = Field(default=500, ge=1)
+    upload_max_text_chars: int = Field(default=2_000_000, ge=1000)
+    upload_max_unzipped_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    upload_max_zip_members: int = Field(default=2000, ge=10)
+
     # Retrieval and answers.
     retrieval_k: int = Field(default=6, ge=1, le=50)
     max_message_chars: int = 4000

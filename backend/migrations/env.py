@@ -13,7 +13,8 @@ import lumen.auth.models
 import lumen.chat.models
 import lumen.fhir.models
 import lumen.jobs.models
-import lumen.knowledge.models  # noqa: F401  (tables register on SQLModel.metadata)
+import lumen.knowledge.models
+import lumen.knowledge.uploads.models  # noqa: F401  (tables register on SQLModel.metadata)
 from lumen.settings import get_settings
 
 config = context.config

@@ -40,6 +40,8 @@ class AuditAction(StrEnum):
     FHIR_EXPORT = "fhir.export"
     INGESTION_SUBMIT = "ingestion.submit"
     INGESTION_FINISH = "ingestion.finish"
+    KNOWLEDGE_UPLOAD = "knowledge.upload"
+    KNOWLEDGE_DELETE = "knowledge.delete"
     JOB_CANCEL = "job.cancel"
     AUDIT_READ = "audit.read"
     AUDIT_VERIFY = "audit.verify"

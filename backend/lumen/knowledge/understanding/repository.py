@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 
 from lumen.db import Database
 from lumen.knowledge.models import FocusTerm
-from lumen.knowledge.schemas import SourceDocument, UnheldFocus
+from lumen.knowledge.schemas import UPLOAD, SourceDocument, UnheldFocus
 from lumen.knowledge.understanding.vocabulary import FocusVocabulary, TermRecord, normalise_term
 
 # Salt and hydrate words of USP/INN drug names: "atorvastatin calcium" is asked about as
@@ -51,8 +51,12 @@ def terms_of(item: SourceDocument | UnheldFocus) -> list[FocusTerm]:
 
     A MedQuAD document gives its focus and synonyms; a label its brand name, its generic name,
     each active ingredient and each of those without salt words; an ``UnheldFocus`` its names
-    with its public URL and no document.
+    with its public URL and no document. An uploaded file gives none: its title is a file
+    name or whatever its author's software wrote ("Microsoft Word - Document1"), not the name
+    of a condition or drug, and would steer questions towards it.
     """
+    if isinstance(item, SourceDocument) and item.source == UPLOAD:
+        return []
     if isinstance(item, UnheldFocus):
         origin, document_id, url, kind = item.origin, None, item.url, item.kind
         names = [item.name, *item.aliases]
