@@ -39,3 +39,24 @@ def test_an_unknown_set_id_is_404_problem_json(client: httpx.Client) -> None:
     response = client.get("/api/v1/drugs/00000000-0000-0000-0000-000000000000")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_search_pages_with_a_cursor_until_every_label_is_listed(client: httpx.Client) -> None:
+    everything = client.get("/api/v1/drugs", params={"q": ""}).json()
+    assert not everything["has_more"] and everything["next_cursor"] is None
+    seen: list[str] = []
+    params: dict[str, str | int] = {"q": "", "limit": 2}
+    while True:
+        page = client.get("/api/v1/drugs", params=params).json()
+        seen += [item["set_id"] for item in page["items"]]
+        if not page["has_more"]:
+            break
+        params["cursor"] = page["next_cursor"]
+    assert seen == [item["set_id"] for item in everything["items"]]
+    assert len(seen) == len(set(seen)) >= 5
+
+
+def test_a_cursor_no_page_gave_is_422_problem_json(client: httpx.Client) -> None:
+    response = client.get("/api/v1/drugs", params={"q": "lip", "cursor": "forged"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from lumen.drugs.deps import DrugReader
 from lumen.drugs.schemas import DrugLabelOut, DrugList, DrugSectionOut, DrugSummary
 from lumen.knowledge.deps import KnowledgeDep
+from lumen.knowledge.labels import LABEL_PAGE_MAX, LABEL_PAGE_SIZE
 from lumen.knowledge.loaders.spl import section_name
 from lumen.knowledge.models import Document
 from lumen.problems import problem_responses
@@ -28,14 +29,27 @@ def _summary(document: Document) -> DrugSummary:
     )
 
 
-@router.get("", responses=problem_responses(401, 403))
+@router.get("", responses=problem_responses(401, 403, 422))
 async def search_drugs(
     knowledge: KnowledgeDep,
     caller: DrugReader,
     q: Annotated[str, Query(max_length=200, description="Brand or generic name")] = "",
+    limit: Annotated[
+        int, Query(ge=1, le=LABEL_PAGE_MAX, description="Labels per page")
+    ] = LABEL_PAGE_SIZE,
+    cursor: Annotated[
+        str | None, Query(max_length=2000, description="A previous page's next_cursor")
+    ] = None,
 ) -> DrugList:
-    """FDA labels whose brand or generic name contains ``q`` (all labels for an empty ``q``)."""
-    return DrugList(items=[_summary(d) for d in await knowledge.search_labels(q)])
+    """One page of FDA labels whose brand or generic name starts with ``q``, or contains it
+    (``q`` of 3 characters or more), ranked as ``lumen.knowledge.labels`` says; every label
+    for an empty ``q``. 422 for a cursor no page gave."""
+    page = await knowledge.search_labels(q, limit=limit, cursor=cursor)
+    return DrugList(
+        items=[_summary(d) for d in page.labels],
+        has_more=page.has_more,
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.get("/{set_id}", responses=problem_responses(401, 403, 404))

@@ -18,9 +18,14 @@ class DrugSummary(BaseModel):
 
 
 class DrugList(BaseModel):
-    """``GET /drugs?q=``: matching labels."""
+    """``GET /drugs?q=``: one page of matching labels, best first (brand name starting with
+    ``q``, then generic name starting with it, then either containing it)."""
 
     items: list[DrugSummary]
+    has_more: bool = Field(description="Another page follows: ask again with next_cursor")
+    next_cursor: str | None = Field(
+        description="Opaque; pass as cursor, with the same q, for the next page"
+    )
 
 
 class DrugSectionOut(BaseModel):

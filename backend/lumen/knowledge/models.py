@@ -8,11 +8,23 @@ can return a whole document.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, String, Text, event
 from sqlmodel import Field, SQLModel
 
 from lumen.db import utcnow
+
+# The search keys compare byte-wise on PostgreSQL (collation "C"): a name prefix is then exactly
+# a range of the index whatever the server's locale, and paging orders names the way SQLite's
+# default BINARY collation does.
+SEARCH_KEY = String(500).with_variant(String(500, collation="C"), "postgresql")
+
+
+def name_key(name: str | None) -> str:
+    """A brand or generic name as label search compares it: lower case, runs of whitespace as
+    one space, no outer spaces; ``''`` for ``None``. E.g. ``'  Lipitor  XR'`` → ``'lipitor xr'``."""
+    return " ".join((name or "").lower().split())
 
 
 class Document(SQLModel, table=True):
@@ -20,9 +32,22 @@ class Document(SQLModel, table=True):
 
     ``status`` is ``indexed`` only once every chunk of this version is in the vector index:
     a crashed ingestion never leaves a document reported as done.
+
+    ``brand_key`` and ``generic_key`` are the names as label search compares them
+    (``name_key``), set from ``brand_name`` and ``generic_name`` on every ORM write (a bulk
+    insert must set them itself). They are plain columns, not generated ones: SQLite reads a
+    virtual generated column from the table row, so an index on one is never covering, and a
+    substring scan would read every label's text pages. Their two indexes serve
+    ``DocumentRepository.label_page``. Substring search also has trigram indexes, made by
+    migration d2c8f4a61e93 only (the model cannot declare them): pg_trgm GIN indexes on
+    PostgreSQL, an FTS5 table kept in step by triggers on SQLite.
     """
 
     __tablename__ = "documents"
+    __table_args__ = (
+        Index("ix_documents_label_brand", "source", "status", "brand_key", "id", "generic_key"),
+        Index("ix_documents_label_generic", "source", "status", "generic_key", "id", "brand_key"),
+    )
 
     id: str = Field(primary_key=True, max_length=200)  # "medquad:<doc id>" / "spl:<set id>"
     source: str = Field(index=True, max_length=32)  # "medquad" | "spl"
@@ -37,10 +62,19 @@ class Document(SQLModel, table=True):
     set_id: str | None = Field(default=None, index=True, max_length=64)
     brand_name: str | None = Field(default=None, index=True, max_length=300)
     generic_name: str | None = Field(default=None, index=True, max_length=500)
+    brand_key: str = Field(default="", sa_column=Column(SEARCH_KEY, nullable=False))
+    generic_key: str = Field(default="", sa_column=Column(SEARCH_KEY, nullable=False))
     text: str = Field(sa_column=Column(Text, nullable=False))
     chunk_count: int = 0
     status: str = Field(default="indexing", max_length=16)  # indexing | indexed
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+@event.listens_for(Document, "before_insert")
+@event.listens_for(Document, "before_update")
+def _set_search_keys(_mapper: Any, _connection: Any, document: Document) -> None:
+    document.brand_key = name_key(document.brand_name)
+    document.generic_key = name_key(document.generic_name)
 
 
 class DocumentSection(SQLModel, table=True):

@@ -14,14 +14,20 @@ from sqlmodel import col, select
 
 from lumen.db import Database
 from lumen.knowledge.index.base import VectorIndex
-from lumen.knowledge.models import Document, DocumentSection
+from lumen.knowledge.labels import (
+    LABEL_PAGE_SIZE,
+    LabelCursor,
+    LabelPage,
+    LabelTier,
+    tier_key,
+    tiers_for,
+)
+from lumen.knowledge.models import Document, DocumentSection, name_key
 from lumen.knowledge.repository import DocumentRepository
 from lumen.knowledge.retrieval import RetrievalMode, Retriever
 from lumen.knowledge.schemas import RetrievalHit
 from lumen.observability.readiness import Readiness
 from lumen.problems import NotFound
-
-LABEL_SEARCH_LIMIT = 50
 
 
 class KnowledgeService:
@@ -62,17 +68,41 @@ class KnowledgeService:
             return document, await documents.sections(document_id)
 
     async def label(self, set_id: str) -> tuple[Document, Sequence[DocumentSection]]:
-        """The FDA label of an SPL set id and its sections. Raises ``NotFound``."""
+        """The FDA label of an SPL set id and its sections, in label order. A set id has one
+        row, ``spl:<set id>`` (its primary key), which ingestion replaces with each newer
+        version and its sections; so this is one key lookup and one indexed read of the
+        sections. Raises ``NotFound``."""
         return await self.document(f"spl:{set_id}")
 
-    async def search_labels(self, query: str) -> Sequence[Document]:
-        """Labels whose brand name, generic name or title contains ``query`` (case-insensitive),
-        brand names starting with it first; all labels when ``query`` is blank (at most
-        ``LABEL_SEARCH_LIMIT``)."""
-        needle = query.strip().lower()
+    async def search_labels(
+        self, query: str, *, limit: int = LABEL_PAGE_SIZE, cursor: str | None = None
+    ) -> LabelPage:
+        """One page of labels whose brand or generic name matches ``query``, ranked brand
+        prefix, generic prefix, then substring (``lumen.knowledge.labels``); every label, by
+        brand name, when ``query`` is blank. ``limit`` is 1 to ``LABEL_PAGE_MAX``; ``cursor`` is
+        a previous page's ``next_cursor`` for the same query. Raises ``InvalidInput`` for a
+        cursor no page gave."""
+        needle = name_key(query)
+        after = LabelCursor.decode(cursor) if cursor else None
+        tiers = tiers_for(needle)
+        if after is not None:
+            tiers = [t for t in tiers if t >= after.tier]
+        found: list[tuple[LabelTier, Document]] = []
         async with self._db.async_session() as session:
-            rows = await DocumentRepository(session).labels_matching(needle, LABEL_SEARCH_LIMIT)
-        return sorted(rows, key=lambda d: not (d.brand_name or "").lower().startswith(needle))
+            documents = DocumentRepository(session)
+            for tier in tiers:
+                # One more than the page: whether another page follows, without counting.
+                wanted = limit + 1 - len(found)
+                rows = await documents.label_page(tier, needle, after, wanted)
+                found += [(tier, row) for row in rows]
+                if len(found) > limit:
+                    break
+        page, has_more = found[:limit], len(found) > limit
+        next_cursor = None
+        if has_more:
+            tier, last = page[-1]
+            next_cursor = LabelCursor(tier, tier_key(tier, last), last.id).encode()
+        return LabelPage([row for _, row in page], has_more, next_cursor)
 
     async def readiness(self) -> Readiness:
         """``database`` (``up``), ``knowledge: {documents}`` (indexed documents) and ``index:
