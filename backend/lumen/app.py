@@ -18,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from lumen.account.endpoints import router as account_router
 from lumen.admin.endpoints import router as admin_router
+from lumen.admin.knowledge.endpoints import router as knowledge_admin_router
 from lumen.audit.endpoints import router as audit_router
 from lumen.auth.endpoints import router as auth_router
 from lumen.auth.oidc import STATE_COOKIE, STATE_MAX_AGE_S
@@ -107,6 +108,7 @@ def create_app(
     app.include_router(two_factor_router)
     app.include_router(account_router)
     app.include_router(admin_router)
+    app.include_router(knowledge_admin_router)
     app.include_router(uploads_router)
     app.include_router(audit_router)
     app.include_router(chat_router)

@@ -15,6 +15,7 @@ from limits.aio.storage import Storage
 
 from lumen.account.service import AccountService
 from lumen.account.tokens import ApiTokenService
+from lumen.admin.knowledge.service import KnowledgeAdmin
 from lumen.admin.service import BreakGlassService, UserAdminService
 from lumen.audit.service import AuditLog, AuditReview, open_audit_log
 from lumen.auth.oidc import OidcClient
@@ -142,6 +143,7 @@ class Server(Runtime):
             self.jobs,
             self.fhir,
             self.audit_review,
+            KnowledgeAdmin(self.db, self.jobs),
             ReadinessChecks([self.knowledge, self.jobs, self.chat, self.sessions]),
         ]
         return {type(part): part for part in parts}
