@@ -5,6 +5,7 @@ each peak RSS is that process's own. The index is built fresh under ``bench/.cac
 unless ``--reuse`` is given (then benchmark 2 is read from the previous run's JSON, or, for an
 index put in ``bench/.cache/var`` by hand, carried over from the previous ``results.md`` and
 marked as such).
+``--labels`` re-measures section 11 (label scale, ``bench.labels``) and replaces it.
 ``--auth``, ``--consumer``, ``--serving``, ``--embedding`` and ``--jobs [load|runners]``
 re-measure one section (7, 1b; 4b with 8; 9; 10 and 10b) and replace it in place;
 ``--first-run`` times a fresh clone's ``make run`` (10c; not part of the full run: it needs the
@@ -80,6 +81,7 @@ def main(reuse: bool) -> None:
     auth = run_json(["-m", "bench.auth"])
     embedding = run_json(["-m", "bench.embedding", str(CACHE / "embedding"), str(SEED_DIR)])
     jobs = run_json(["-m", "bench.jobs", str(SEED_DIR), str(qfile)])
+    labels = run_json(["-m", "bench.labels"])
     text = (
         render(ingest, retrieval, triage, http)
         + render_auth(auth)
@@ -88,6 +90,8 @@ def main(reuse: bool) -> None:
         + render_embedding(embedding)
         + "\n"
         + render_jobs(jobs)
+        + "\n"
+        + render_labels(labels)
     )
     RESULTS.write_text(with_consumer(text, render_consumer(consumer, consumer_args)))
     print(RESULTS.read_text())
@@ -683,6 +687,23 @@ def refresh_first_run() -> None:
     print(section)
 
 
+def render_labels(measured: dict[str, Any]) -> str:
+    """Section 11 (label scale) from ``bench.labels``'s output."""
+    from bench.labels import render
+
+    return render(measured)
+
+
+def refresh_labels() -> None:
+    """Re-measure section 11 (drug search and label view over 20,000 generated labels, SQLite
+    and PostgreSQL) and replace it in ``bench/results.md``."""
+    from bench.labels import HEADING
+
+    section = render_labels(run_json(["-m", "bench.labels"]))
+    RESULTS.write_text(with_section(RESULTS.read_text(), HEADING, section))
+    print(section)
+
+
 if __name__ == "__main__":
     if "--jobs" in sys.argv:
         parts = [a for a in sys.argv[sys.argv.index("--jobs") + 1 :] if not a.startswith("-")]
@@ -695,6 +716,8 @@ if __name__ == "__main__":
         refresh_serving()
     elif "--embedding" in sys.argv:
         refresh_embedding()
+    elif "--labels" in sys.argv:
+        refresh_labels()
     elif "--consumer" in sys.argv:
         refresh_consumer()
     else:
