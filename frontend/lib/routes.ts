@@ -19,3 +19,10 @@ export function labelHref(setId: string, sectionAnchor?: string): string {
   const path = `/drugs/label?${new URLSearchParams({ set: setId }).toString()}`;
   return sectionAnchor ? `${path}#${sectionAnchor}` : path;
 }
+
+/** The admin view of one document as indexed (its sections and chunks). */
+export function adminDocumentHref(documentId: string): string {
+  return `/admin/knowledge/document?${new URLSearchParams({ id: documentId }).toString()}`;
+}
+
+export const ADMIN_KNOWLEDGE_HREF = "/admin/knowledge";

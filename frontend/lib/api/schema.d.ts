@@ -236,6 +236,149 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Documents
+         * @description Documents of every source, most recently updated first, with their index status.
+         */
+        get: operations["list_documents_api_v1_admin_documents_get"];
+        put?: never;
+        /**
+         * Upload Documents
+         * @description Upload files into a collection; each becomes the document ``upload:<collection>:<file
+         *     name>`` (the same name again: a new version of it). Every file is checked before anything
+         *     is kept: type by content (and it must match the name and declared type), size and page
+         *     limits, ZIP bombs, encrypted or broken PDFs, text with HTML in it. A refused file refuses
+         *     the request (413, 415 or 422, naming each file at fault). Accepted, the files are indexed
+         *     by an ``ingest_upload`` job, one file per batch; the answer is the job and each file's
+         *     status (follow it at ``GET /admin/uploads/{job_id}``).
+         */
+        post: operations["upload_documents_api_v1_admin_documents_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/documents/{document_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Admin Document
+         * @description A document with its sections, its chunks as indexed (point ids, offsets, pages) and its
+         *     uploaded files.
+         */
+        get: operations["get_admin_document_api_v1_admin_documents__document_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Document
+         * @description Delete a document: its points leave the index, then its sections, uploaded files and
+         *     row go, audited as ``knowledge.delete``. 503 when the audit log cannot record it (the
+         *     document stays listed; deleting again finishes).
+         */
+        delete: operations["delete_document_api_v1_admin_documents__document_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/knowledge/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Documents
+         * @description Documents of every source, most recently updated first, filtered as
+         *     ``GET /admin/documents`` is and also by when they were last updated. 422 (field
+         *     ``updated_until``) for a range that ends before it starts.
+         */
+        get: operations["search_documents_api_v1_admin_knowledge_documents_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/knowledge/jobs/{job_id}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rerun Job
+         * @description Re-ingest a source: queue a new job of a finished ingestion job's kind on the same
+         *     source (the path or URL the operator gave it; unchanged documents are skipped). Audited as
+         *     ``ingestion.submit``. 404 for an unknown job, 409 while it is queued or running, 422 for
+         *     an upload's job, 503 when the audit log cannot record it (nothing is queued).
+         */
+        post: operations["rerun_job_api_v1_admin_knowledge_jobs__job_id__rerun_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/knowledge/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Knowledge Summary
+         * @description Documents and chunks per source and per collection (with documents still indexing and
+         *     the newest update), and the totals.
+         */
+        get: operations["knowledge_summary_api_v1_admin_knowledge_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/uploads/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Upload
+         * @description An upload's job (``done`` of ``total`` files) and each file's status and error.
+         */
+        get: operations["get_upload_api_v1_admin_uploads__job_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/users": {
         parameters: {
             query?: never;
@@ -793,7 +936,9 @@ export interface paths {
         };
         /**
          * Search Drugs
-         * @description FDA labels whose brand or generic name contains ``q`` (all labels for an empty ``q``).
+         * @description One page of FDA labels whose brand or generic name starts with ``q``, or contains it
+         *     (``q`` of 3 characters or more), ranked as ``lumen.knowledge.labels`` says; every label
+         *     for an empty ``q``. 422 for a cursor no page gave.
          */
         get: operations["search_drugs_api_v1_drugs_get"];
         put?: never;
@@ -1112,6 +1257,81 @@ export interface components {
             items: string[];
         };
         /**
+         * AdminDocumentDetail
+         * @description A document with its sections, its chunks and its uploaded files (newest first).
+         */
+        AdminDocumentDetail: {
+            /** Chunk Count */
+            chunk_count: number;
+            /** Chunks */
+            chunks: components["schemas"]["ChunkOut"][];
+            /** Collection */
+            collection: string;
+            /** Id */
+            id: string;
+            /** Sections */
+            sections: components["schemas"]["SectionOut"][];
+            /** Source */
+            source: string;
+            /** Source Name */
+            source_name: string;
+            /** Status */
+            status: string;
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Uploads */
+            uploads: components["schemas"]["UploadedFileOut"][];
+            /** Url */
+            url: string | null;
+            /** Version */
+            version: string;
+        };
+        /**
+         * AdminDocumentList
+         * @description A page of documents and the total.
+         */
+        AdminDocumentList: {
+            /** Items */
+            items: components["schemas"]["AdminDocumentOut"][];
+            /** Total */
+            total: number;
+        };
+        /**
+         * AdminDocumentOut
+         * @description A document as the admin list shows it; ``status`` is ``indexed`` once every chunk of
+         *     its current version is searchable.
+         */
+        AdminDocumentOut: {
+            /** Chunk Count */
+            chunk_count: number;
+            /** Collection */
+            collection: string;
+            /** Id */
+            id: string;
+            /** Source */
+            source: string;
+            /** Source Name */
+            source_name: string;
+            /** Status */
+            status: string;
+            /** Title */
+            title: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string | null;
+            /** Version */
+            version: string;
+        };
+        /**
          * AdminUserList
          * @description A page of users and the total.
          */
@@ -1280,6 +1500,27 @@ export interface components {
             recovery_code?: string | null;
         };
         /**
+         * ChunkOut
+         * @description A chunk of the document as indexed: its point id in the vector index, the section it
+         *     lies in, its offsets into the document text and its text.
+         */
+        ChunkOut: {
+            /** End */
+            end: number;
+            /** Index */
+            index: number;
+            /** Page */
+            page: number | null;
+            /** Point Id */
+            point_id: string;
+            /** Section Id */
+            section_id: string;
+            /** Start */
+            start: number;
+            /** Text */
+            text: string;
+        };
+        /**
          * ConversationCreate
          * @description Body of ``POST /conversations``.
          */
@@ -1429,11 +1670,22 @@ export interface components {
         };
         /**
          * DrugList
-         * @description ``GET /drugs?q=``: matching labels.
+         * @description ``GET /drugs?q=``: one page of matching labels, best first (brand name starting with
+         *     ``q``, then generic name starting with it, then either containing it).
          */
         DrugList: {
+            /**
+             * Has More
+             * @description Another page follows: ask again with next_cursor
+             */
+            has_more: boolean;
             /** Items */
             items: components["schemas"]["DrugSummary"][];
+            /**
+             * Next Cursor
+             * @description Opaque; pass as cursor, with the same q, for the next page
+             */
+            next_cursor: string | null;
         };
         /**
          * DrugSectionOut
@@ -1633,6 +1885,39 @@ export interface components {
             unit: string;
         };
         /**
+         * KnowledgeCount
+         * @description Documents and chunks of one source (``medquad``, ``spl``, ``upload`` …) or one
+         *     collection (``consumer_health``, ``drug_labels``, ``regulatory``). ``indexing``: documents
+         *     whose current version is not yet wholly searchable; ``last_updated_at``: the newest
+         *     document's.
+         */
+        KnowledgeCount: {
+            /** Chunks */
+            chunks: number;
+            /** Documents */
+            documents: number;
+            /** Indexing */
+            indexing: number;
+            /** Last Updated At */
+            last_updated_at: string | null;
+            /** Name */
+            name: string;
+        };
+        /**
+         * KnowledgeSummary
+         * @description The knowledge base at a glance: per source, per collection (each by name), and in all.
+         */
+        KnowledgeSummary: {
+            /** Chunks */
+            chunks: number;
+            /** Collections */
+            collections: components["schemas"]["KnowledgeCount"][];
+            /** Documents */
+            documents: number;
+            /** Sources */
+            sources: components["schemas"]["KnowledgeCount"][];
+        };
+        /**
          * MessageCreate
          * @description Body of ``POST /conversations/{id}/messages``.
          *
@@ -1740,6 +2025,20 @@ export interface components {
              */
             field: string | null;
             /**
+             * File
+             * @description 413, 415 or 422 of an upload: the file at fault, by its name.
+             * @default null
+             */
+            file: string | null;
+            /**
+             * Files
+             * @description An upload refused for several files: each file's problem.
+             * @default null
+             */
+            files: {
+                [key: string]: unknown;
+            }[] | null;
+            /**
              * Retry After S
              * @description 429: seconds until a retry can succeed (also in Retry-After).
              * @default null
@@ -1801,6 +2100,8 @@ export interface components {
              * @default false
              */
             on_focus: boolean;
+            /** Page */
+            page?: number | null;
             /** Passage */
             passage: string;
             /** Qid */
@@ -1843,7 +2144,8 @@ export interface components {
         };
         /**
          * SectionOut
-         * @description A section of a document; ``start``/``end`` are offsets into the document text.
+         * @description A section of a document; ``start``/``end`` are offsets into the document text;
+         *     ``page`` is the page of an uploaded PDF (from 1), else ``None``.
          */
         SectionOut: {
             /** Code */
@@ -1852,6 +2154,8 @@ export interface components {
             end: number;
             /** Id */
             id: string;
+            /** Page */
+            page?: number | null;
             /** Qid */
             qid: string | null;
             /** Start */
@@ -1911,6 +2215,8 @@ export interface components {
             licence?: string | null;
             /** N */
             n: number;
+            /** Page */
+            page?: number | null;
             /** Section */
             section: string;
             /** Snippet */
@@ -2031,6 +2337,53 @@ export interface components {
             otpauth_uri: string;
             /** Secret */
             secret: string;
+        };
+        /**
+         * UploadJobOut
+         * @description An upload: its ``ingest_upload`` job (``done`` of ``total`` files) and each file.
+         */
+        UploadJobOut: {
+            /** Files */
+            files: components["schemas"]["UploadedFileOut"][];
+            job: components["schemas"]["JobOut"];
+        };
+        /**
+         * UploadedFileOut
+         * @description One uploaded file and how far it is: ``status`` queued, indexing, indexed, failed (with
+         *     ``error``) or replaced (a newer upload of its document was indexed). ``document_id`` is
+         *     the document it becomes (the same name in the same collection: the same document).
+         */
+        UploadedFileOut: {
+            /** Collection */
+            collection: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Document Id */
+            document_id: string;
+            /** Error */
+            error: string | null;
+            /** File Name */
+            file_name: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Position */
+            position: number;
+            /** Sha256 */
+            sha256: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Status */
+            status: string;
         };
         /**
          * UserOut
@@ -2760,6 +3113,521 @@ export interface operations {
             };
             /** @description Service unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    list_documents_api_v1_admin_documents_get: {
+        parameters: {
+            query?: {
+                collection?: ("consumer_health" | "drug_labels" | "regulatory") | null;
+                source?: ("medquad" | "spl" | "upload") | null;
+                /** @description Words of the title or id */
+                q?: string;
+                limit?: number;
+                /** @description Rows to skip. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminDocumentList"];
+                };
+            };
+            /** @description Sign-in required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    upload_documents_api_v1_admin_documents_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * @description Who may read them, as in retrieval.
+                     * @enum {string}
+                     */
+                    collection: "consumer_health" | "drug_labels" | "regulatory";
+                    /** @description PDF, DOCX, HTML, Markdown or plain-text files. */
+                    files: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadJobOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Sign-in required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Length required */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Content too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    get_admin_document_api_v1_admin_documents__document_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description e.g. upload:regulatory:sop-12.pdf */
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminDocumentDetail"];
+                };
+            };
+            /** @description Sign-in required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    delete_document_api_v1_admin_documents__document_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description e.g. upload:regulatory:sop-12.pdf */
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Sign-in required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    search_documents_api_v1_admin_knowledge_documents_get: {
+        parameters: {
+            query?: {
+                collection?: ("consumer_health" | "drug_labels" | "regulatory") | null;
+                source?: ("medquad" | "spl" | "upload") | null;
+                /** @description Words of the title or id */
+                q?: string;
+                /** @description Updated at or after (ISO 8601; UTC if no offset) */
+                updated_from?: string | null;
+                /** @description Updated before (ISO 8601; UTC if no offset) */
+                updated_until?: string | null;
+                limit?: number;
+                /** @description Rows to skip. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminDocumentList"];
+                };
+            };
+            /** @description Sign-in required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    rerun_job_api_v1_admin_knowledge_jobs__job_id__rerun_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description Sign-in required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    knowledge_summary_api_v1_admin_knowledge_summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeSummary"];
+                };
+            };
+            /** @description Sign-in required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    get_upload_api_v1_admin_uploads__job_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadJobOut"];
+                };
+            };
+            /** @description Sign-in required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4345,6 +5213,10 @@ export interface operations {
             query?: {
                 /** @description Brand or generic name */
                 q?: string;
+                /** @description Labels per page */
+                limit?: number;
+                /** @description A previous page's next_cursor */
+                cursor?: string | null;
             };
             header?: never;
             path?: never;

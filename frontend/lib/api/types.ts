@@ -77,3 +77,18 @@ export type AccessEvent = JsonOf<
 export type AdminUser = JsonOf<Responses<"/api/v1/admin/users", "get">, 200>["items"][number];
 export type AuditEntry = JsonOf<Responses<"/api/v1/admin/audit", "get">, 200>["items"][number];
 export type AuditVerification = JsonOf<Responses<"/api/v1/admin/audit/verify", "get">, 200>;
+
+// The admin knowledge page: documents as indexed, uploads and their progress, counts.
+export type AdminDocumentDetail = JsonOf<
+  Responses<"/api/v1/admin/documents/{document_id}", "get">,
+  200
+>;
+export type IndexedChunk = AdminDocumentDetail["chunks"][number];
+export type UploadProgress = JsonOf<Responses<"/api/v1/admin/uploads/{job_id}", "get">, 200>;
+export type KnowledgeSummary = JsonOf<Responses<"/api/v1/admin/knowledge/summary", "get">, 200>;
+export type KnowledgeCount = KnowledgeSummary["sources"][number];
+type DocumentQuery = NonNullable<
+  paths["/api/v1/admin/knowledge/documents"]["get"]["parameters"]["query"]
+>;
+export type Collection = NonNullable<DocumentQuery["collection"]>;
+export type DocumentSource = NonNullable<DocumentQuery["source"]>;
