@@ -243,11 +243,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * List Documents
-         * @description Documents of every source, most recently updated first, with their index status.
-         */
-        get: operations["list_documents_api_v1_admin_documents_get"];
+        get?: never;
         put?: never;
         /**
          * Upload Documents
@@ -302,8 +298,8 @@ export interface paths {
         };
         /**
          * Search Documents
-         * @description Documents of every source, most recently updated first, filtered as
-         *     ``GET /admin/documents`` is and also by when they were last updated. 422 (field
+         * @description Documents of every source, most recently updated first, filtered by collection, source,
+         *     words of the title or id (case-insensitive) and when they were last updated. 422 (field
          *     ``updated_until``) for a range that ends before it starts.
          */
         get: operations["search_documents_api_v1_admin_knowledge_documents_get"];
@@ -3113,61 +3109,6 @@ export interface operations {
             };
             /** @description Service unavailable */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-        };
-    };
-    list_documents_api_v1_admin_documents_get: {
-        parameters: {
-            query?: {
-                collection?: ("consumer_health" | "drug_labels" | "regulatory") | null;
-                source?: ("medquad" | "spl" | "upload") | null;
-                /** @description Words of the title or id */
-                q?: string;
-                limit?: number;
-                /** @description Rows to skip. */
-                offset?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AdminDocumentList"];
-                };
-            };
-            /** @description Sign-in required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description Invalid input */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -182,7 +182,7 @@ def test_word_html_markdown_and_text_are_indexed_as_plain_text(admin, small_runt
             assert absent not in stored_text
 
     listed = admin.client.get(
-        "/api/v1/admin/documents", params={"source": "upload", "q": "zorbex", "limit": 2}
+        "/api/v1/admin/knowledge/documents", params={"source": "upload", "q": "zorbex", "limit": 2}
     ).json()
     assert listed["total"] == 4 and len(listed["items"]) == 2
     for document_id in ids:
@@ -234,7 +234,10 @@ def test_a_refused_file_gets_problem_json_and_nothing_is_kept(
     assert rows(
         small_runtime, "SELECT count(*) FROM document_uploads WHERE file_name = ?", name
     ) == [(0,)]
-    assert admin.client.get("/api/v1/admin/documents", params={"q": name}).json()["total"] == 0
+    assert (
+        admin.client.get("/api/v1/admin/knowledge/documents", params={"q": name}).json()["total"]
+        == 0
+    )
 
 
 def test_one_refused_file_refuses_the_whole_upload_naming_each_file(admin, small_runtime) -> None:  # type: ignore[no-untyped-def]
@@ -355,7 +358,7 @@ def test_only_admins_upload_list_read_and_delete_documents(pharma, patient) -> N
     for account in (pharma, patient):
         response = upload(account.client, "regulatory", ("x.txt", b"words", "text/plain"))
         assert response.status_code == 403 and response.headers["content-type"] == PROBLEM
-        assert account.client.get("/api/v1/admin/documents").status_code == 403
+        assert account.client.get("/api/v1/admin/knowledge/documents").status_code == 403
         assert account.client.get("/api/v1/admin/documents/medquad:x").status_code == 403
         assert account.client.delete("/api/v1/admin/documents/medquad:x").status_code == 403
     anonymous = httpx.post(

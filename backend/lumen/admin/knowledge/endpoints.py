@@ -50,8 +50,8 @@ async def search_documents(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> AdminDocumentList:
-    """Documents of every source, most recently updated first, filtered as
-    ``GET /admin/documents`` is and also by when they were last updated. 422 (field
+    """Documents of every source, most recently updated first, filtered by collection, source,
+    words of the title or id (case-insensitive) and when they were last updated. 422 (field
     ``updated_until``) for a range that ends before it starts."""
     where = DocumentFilter(collection, source, q, updated_from, updated_until)
     rows, total = await knowledge.search(where, limit, offset)

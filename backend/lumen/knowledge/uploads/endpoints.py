@@ -11,18 +11,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Path, Request, status
 from starlette.datastructures import UploadFile
 
-from lumen.deps import AdminUser, ClientDep, Offset
+from lumen.deps import AdminUser, ClientDep
 from lumen.knowledge.schemas import COLLECTIONS
 from lumen.knowledge.uploads.deps import UploadsDep
 from lumen.knowledge.uploads.errors import LengthRequired, TooLarge, UnsupportedType
 from lumen.knowledge.uploads.schemas import (
     AdminDocumentDetail,
-    AdminDocumentList,
-    CollectionName,
-    SourceName,
     UploadJobOut,
 )
 from lumen.knowledge.uploads.service import IncomingFile
@@ -108,21 +105,6 @@ async def upload_documents(
 async def get_upload(job_id: uuid.UUID, admin: AdminUser, uploads: UploadsDep) -> UploadJobOut:
     """An upload's job (``done`` of ``total`` files) and each file's status and error."""
     return await uploads.progress(job_id)
-
-
-@router.get("/documents")
-async def list_documents(
-    admin: AdminUser,
-    uploads: UploadsDep,
-    collection: CollectionName | None = None,
-    source: SourceName | None = None,
-    q: Annotated[str, Query(max_length=200, description="Words of the title or id")] = "",
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Offset = 0,
-) -> AdminDocumentList:
-    """Documents of every source, most recently updated first, with their index status."""
-    items, total = await uploads.search(collection, source, q, limit, offset)
-    return AdminDocumentList(items=items, total=total)
 
 
 @router.get("/documents/{document_id}", responses=problem_responses(404))

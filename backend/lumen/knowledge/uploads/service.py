@@ -128,16 +128,6 @@ class UploadService:
             files=[UploadedFileOut.of(row) for row in rows],
         )
 
-    async def search(
-        self, collection: str | None, source: str | None, q: str, limit: int, offset: int
-    ) -> tuple[list[AdminDocumentOut], int]:
-        """A page of documents (``AdminDocumentRepository.search``) and the total."""
-        async with self._db.async_session() as session:
-            rows, total = await AdminDocumentRepository(session).search(
-                collection, source, q, limit, offset
-            )
-        return [AdminDocumentOut.of(row) for row in rows], total
-
     async def detail(self, doc_id: str) -> AdminDocumentDetail:
         """A document with its sections, its chunks and its uploads. The chunks are cut again
         from the stored text and sections by the ingestor's own chunker, which is deterministic:
