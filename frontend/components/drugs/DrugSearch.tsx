@@ -1,37 +1,12 @@
 "use client";
 
-import { useInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useId, useState, type FormEvent } from "react";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
-import { api } from "@/lib/api/client";
-import { unwrap } from "@/lib/api/problem";
-import { queryKeys } from "@/lib/api/queries";
-import type { DrugSummary } from "@/lib/api/types";
+import { useDrugSearch } from "@/lib/api/queries";
 import { drugsHref, labelHref } from "@/lib/routes";
-
-/**
- * One page of `GET /api/v1/drugs`: labels best first (brand name starting with the query,
- * then generic name, then either containing it), and the cursor of the next page. The paging
- * fields are optional here so this compiles before and after `make openapi` adds them.
- */
-type DrugPage = { items: DrugSummary[]; has_more?: boolean; next_cursor?: string | null };
-
-/** Search result pages for `q`, the next one fetched on demand ("More results"). */
-function useDrugPages(q: string) {
-  return useInfiniteQuery({
-    queryKey: [...queryKeys.drugs(q), "pages"],
-    queryFn: ({ pageParam, signal }): Promise<DrugPage> => {
-      const query = pageParam ? { q, cursor: pageParam } : { q };
-      return unwrap(api.GET("/api/v1/drugs", { params: { query }, signal }));
-    },
-    initialPageParam: null as string | null,
-    getNextPageParam: (last: DrugPage) => (last.has_more ? (last.next_cursor ?? null) : null),
-    enabled: q.length > 0,
-  });
-}
 
 /** Search drug labels by brand or generic name; the query lives in the URL (?q=). */
 export function DrugSearch() {
@@ -40,7 +15,7 @@ export function DrugSearch() {
   const q = (params.get("q") ?? "").trim();
   const [text, setText] = useState(q);
   const inputId = useId();
-  const results = useDrugPages(q);
+  const results = useDrugSearch(q);
   const items = results.data?.pages.flatMap((page) => page.items) ?? [];
   const count = `${items.length}${results.hasNextPage ? "+" : ""}`;
 

@@ -2,7 +2,13 @@
  * Server state through TanStack Query: one hook per read, keys in one place so mutations and
  * the answer stream invalidate exactly what they change.
  */
-import { useMutation, useQuery, useQueryClient, type QueryKey } from "@tanstack/react-query";
+import {
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+  type QueryKey,
+} from "@tanstack/react-query";
 
 import { api } from "./client";
 import { unwrap } from "./problem";
@@ -89,10 +95,19 @@ export function useDeleteConversation() {
   });
 }
 
+/**
+ * Pages of `GET /api/v1/drugs` for `q`: labels best first (brand name starting with the query,
+ * then generic name, then either containing it); the next page is fetched on demand by cursor.
+ */
 export function useDrugSearch(q: string) {
-  return useQuery({
-    queryKey: queryKeys.drugs(q),
-    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/drugs", { params: { query: { q } }, signal })),
+  return useInfiniteQuery({
+    queryKey: [...queryKeys.drugs(q), "pages"],
+    queryFn: ({ pageParam, signal }) => {
+      const query = pageParam ? { q, cursor: pageParam } : { q };
+      return unwrap(api.GET("/api/v1/drugs", { params: { query }, signal }));
+    },
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => (last.has_more ? last.next_cursor : null),
     enabled: q.length > 0,
   });
 }
