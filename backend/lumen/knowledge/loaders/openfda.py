@@ -33,15 +33,13 @@ import ijson
 from lumen.knowledge.loaders.archive import SourceRun, SourceUnavailable, is_noise, resolve_source
 from lumen.knowledge.loaders.openfda_fields import SECTION_FIELDS
 from lumen.knowledge.loaders.spl import (
-    DAILYMED_URL,
     DEFAULT_TITLE,
-    LICENCE,
     SECTION_SEPARATOR,
+    label_document,
     label_title,
     section_name,
 )
-from lumen.knowledge.loaders.spl import SOURCE as SPL_SOURCE
-from lumen.knowledge.schemas import DRUG_LABELS, LoadError, SourceDocument, SourceSection
+from lumen.knowledge.schemas import LoadError, SourceDocument, SourceSection
 
 SOURCE_NAME = "FDA drug label (openFDA)"
 ATTRIBUTION = "U.S. Food and Drug Administration, openFDA"
@@ -157,24 +155,17 @@ def parse_openfda_record(name: str, record: Any) -> SourceDocument | LoadError:
     names = record.get("openfda")
     names = names if isinstance(names, dict) else {}
     brand, generic = _first(names, "brand_name"), _first(names, "generic_name")
-    effective = _identifier(record.get("effective_time"))
-    return SourceDocument(
-        id=f"{SPL_SOURCE}:{set_id}",
-        source=SPL_SOURCE,
+    return label_document(
+        set_id,
+        version,
+        label_title(brand, generic, _first(names, "dosage_form")) or DEFAULT_TITLE,
+        bodies,
+        sections,
+        _identifier(record.get("effective_time")),
+        brand,
+        generic,
         source_name=SOURCE_NAME,
-        collection=DRUG_LABELS,
-        title=label_title(brand, generic, _first(names, "dosage_form")) or DEFAULT_TITLE,
-        url=DAILYMED_URL.format(set_id=set_id),
-        licence=LICENCE,
         attribution=ATTRIBUTION,
-        version=version,
-        text=SECTION_SEPARATOR.join(bodies),
-        sections=sections,
-        effective_date=effective[:8] if effective else None,
-        set_id=set_id,
-        brand_name=brand,
-        generic_name=generic,
-        focus_kind="drug",
     )
 
 

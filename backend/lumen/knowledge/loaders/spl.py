@@ -125,24 +125,15 @@ def parse_spl_xml(name: str, data: bytes) -> SourceDocument | LoadError:
     if not sections:
         return LoadError(name, root.sourceline, "label has no section with text")
     brand, generic, form = _product_names(root)
-    effective = _attribute(root, "v:effectiveTime", "value")
-    return SourceDocument(
-        id=f"{SOURCE}:{set_id}",
-        source=SOURCE,
-        source_name=SOURCE_NAME,
-        collection=DRUG_LABELS,
-        title=_label_title(root, brand, generic, form),
-        url=DAILYMED_URL.format(set_id=set_id),
-        licence=LICENCE,
-        attribution=ATTRIBUTION,
-        version=version,
-        text=SECTION_SEPARATOR.join(bodies),
-        sections=sections,
-        effective_date=effective[:8] if effective else None,
-        set_id=set_id,
-        brand_name=brand,
-        generic_name=generic,
-        focus_kind="drug",
+    return label_document(
+        set_id,
+        version,
+        _label_title(root, brand, generic, form),
+        bodies,
+        sections,
+        _attribute(root, "v:effectiveTime", "value"),
+        brand,
+        generic,
     )
 
 
@@ -228,6 +219,41 @@ def _label_title(
         label_title(brand, generic, form)
         or normalise_inline(root.find("v:title", NS))
         or DEFAULT_TITLE
+    )
+
+
+def label_document(
+    set_id: str,
+    version: str,
+    title: str,
+    bodies: list[str],
+    sections: tuple[SourceSection, ...],
+    effective_time: str | None,
+    brand: str | None,
+    generic: str | None,
+    source_name: str = SOURCE_NAME,
+    attribution: str = ATTRIBUTION,
+) -> SourceDocument:
+    """The one document of a label, whichever source read it: id ``spl:<set id>``, the
+    section texts joined in order (``sections`` hold their offsets), the DailyMed page as URL
+    and ``effective_time`` (HL7 TS, ``YYYYMMDD…``) cut to its date."""
+    return SourceDocument(
+        id=f"{SOURCE}:{set_id}",
+        source=SOURCE,
+        source_name=source_name,
+        collection=DRUG_LABELS,
+        title=title,
+        url=DAILYMED_URL.format(set_id=set_id),
+        licence=LICENCE,
+        attribution=attribution,
+        version=version,
+        text=SECTION_SEPARATOR.join(bodies),
+        sections=sections,
+        effective_date=effective_time[:8] if effective_time else None,
+        set_id=set_id,
+        brand_name=brand,
+        generic_name=generic,
+        focus_kind="drug",
     )
 
 
