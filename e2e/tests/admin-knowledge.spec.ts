@@ -189,7 +189,7 @@ test(
     ).toHaveCount(0);
     for (const path of [
       "/api/v1/admin/knowledge/summary",
-      "/api/v1/admin/documents",
+      "/api/v1/admin/knowledge/documents",
     ]) {
       const refused = await page.request.get(path);
       expect(refused.status(), path).toBe(403);
