@@ -93,6 +93,7 @@ e2e: $(STAMP) $(FRONTEND_OUT) /usr/bin/chromium e2e/node_modules/.package-lock.j
 screenshot: e2e
 	cp e2e/artifacts/chat-answer.png docs/screenshot-chat.png
 	cp e2e/artifacts/account.png docs/screenshot-account.png
+	cp e2e/artifacts/admin-knowledge.png docs/screenshot-admin-knowledge.png
 
 bench: $(STAMP) $(LLM_STAMP)
 	$(BIN)/python -m bench.run
