@@ -280,8 +280,9 @@ export interface paths {
         /**
          * Delete Document
          * @description Delete a document: its points leave the index, then its sections, uploaded files and
-         *     row go, audited as ``knowledge.delete``. 503 when the audit log cannot record it (the
-         *     document stays listed; deleting again finishes).
+         *     row go, audited as ``knowledge.delete``. 409 while a new version of it waits for or is in
+         *     its upload job; 503 when the audit log cannot record it (the document stays listed;
+         *     deleting again finishes).
          */
         delete: operations["delete_document_api_v1_admin_documents__document_id__delete"];
         options?: never;
@@ -3320,6 +3321,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -326,6 +326,31 @@ def test_deleting_a_document_removes_everything_of_it_and_is_audited(admin, smal
     assert again.status_code == 404 and again.headers["content-type"] == PROBLEM
 
 
+def test_a_document_with_a_version_still_indexing_is_not_deleted(admin, small_runtime) -> None:  # type: ignore[no-untyped-def]
+    document_id = uploaded(
+        admin.client, "regulatory", "bilby.txt", b"Bilby ward rounds start at nine."
+    )
+    with small_runtime.db.session() as session:
+        pending = DocumentUpload(
+            batch_id=uuid.uuid4(), position=0, document_id=document_id, collection="regulatory",
+            file_name="bilby.txt", kind="text", size_bytes=1, sha256="0" * 64, status="queued",
+        )  # fmt: skip
+        session.add(pending)
+        session.commit()
+    refused = admin.client.delete(f"/api/v1/admin/documents/{document_id}")
+    assert refused.status_code == 409 and refused.headers["content-type"] == PROBLEM
+    assert "still being indexed" in refused.json()["detail"]
+    assert points_of(small_runtime, document_id, "bilby"), "nothing of it was deleted"
+
+    with small_runtime.db.session() as session:
+        stored = session.get(DocumentUpload, pending.id)
+        assert stored is not None
+        stored.status = "failed"
+        session.add(stored)
+        session.commit()
+    assert admin.client.delete(f"/api/v1/admin/documents/{document_id}").status_code == 204
+
+
 def test_a_file_that_fails_in_its_job_fails_alone(admin, small_runtime) -> None:  # type: ignore[no-untyped-def]
     """Files are checked before they are kept, so a job meets a bad file only if its stored
     copy is not what was checked: one such is stored here beside a good one, and only it

@@ -119,12 +119,13 @@ async def get_admin_document(
 @router.delete(
     "/documents/{document_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 503),
+    responses=problem_responses(404, 409, 503),
 )
 async def delete_document(
     document_id: DocumentId, admin: AdminUser, uploads: UploadsDep, client: ClientDep
 ) -> None:
     """Delete a document: its points leave the index, then its sections, uploaded files and
-    row go, audited as ``knowledge.delete``. 503 when the audit log cannot record it (the
-    document stays listed; deleting again finishes)."""
+    row go, audited as ``knowledge.delete``. 409 while a new version of it waits for or is in
+    its upload job; 503 when the audit log cannot record it (the document stays listed;
+    deleting again finishes)."""
     await uploads.delete(admin, client, document_id)

@@ -44,8 +44,11 @@ from lumen.knowledge.uploads.schemas import (
     UploadJobOut,
 )
 from lumen.knowledge.uploads.tasks import INGEST_UPLOAD, UPLOAD_UNIT, upload_aad
-from lumen.problems import InvalidInput, NotFound
+from lumen.problems import Conflict, InvalidInput, NotFound
 from lumen.security.encryption import KeyRing
+
+# An upload in these states will still write its document (``DocumentUpload.status``).
+PENDING_UPLOAD = ("queued", "indexing")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,13 +163,21 @@ class UploadService:
     async def delete(self, admin: Principal, client: ClientInfo, doc_id: str) -> None:
         """Delete a document: its index points, then its sections, focus names, uploaded files
         and row with the ``knowledge.delete`` audit entry (object: the document id; reason: its
-        source; nothing of its content) in one transaction. Raises ``NotFound``, and
-        ``AuditUnavailable`` (the rows stay; deleting again finishes the job)."""
+        source; nothing of its content) in one transaction. Raises ``NotFound``; ``Conflict``
+        while an upload of the document waits for or is in its job (the job would write the
+        document back); and ``AuditUnavailable`` (the rows stay; deleting again finishes the
+        job)."""
         async with self._db.async_session() as session:
             document = await session.get(Document, doc_id)
             if document is None:
                 raise NotFound(f"No document {doc_id}.")
             source = document.source
+            uploads = await AdminDocumentRepository(session).uploads_of_document(doc_id)
+            if any(upload.status in PENDING_UPLOAD for upload in uploads):
+                raise Conflict(
+                    f"A new version of {doc_id} is still being indexed: delete it once its "
+                    "upload job has ended."
+                )
         await anyio.to_thread.run_sync(lambda: self._index.delete_document(doc_id))
         async with self._db.async_session() as session:
             await session.exec(
