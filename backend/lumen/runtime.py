@@ -253,7 +253,7 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
         {k: single(EXPORT, t) for k, t in export_tasks(parts["db"], keys, settings).items()}
     )
     upload_limits = UploadLimits.of(settings)
-    kinds.update(upload_kinds(parts["db"], keys, parts["ingestor"], upload_limits))
+    kinds.update(upload_kinds(parts["db"], keys, parts["ingestor"], upload_limits, background))
     worker = _job_runner(settings, parts["db"], kinds)
     jobs = JobService(parts["db"], worker)
     analyzer = parts["retriever"].analyzer

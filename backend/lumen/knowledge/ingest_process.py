@@ -37,6 +37,7 @@ from typing import Any
 
 from lumen.knowledge.index.base import IndexPoint, PointWriter
 from lumen.knowledge.ingestion import IngestReport
+from lumen.knowledge.schemas import SourceDocument
 from lumen.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -90,10 +91,20 @@ class IngestionProcess:
         ``downloads``); ``on_progress(items read, report so far)`` after each batch. Returns
         the child's report. Raises what the loader raised opening the source
         (``SourceUnavailable``), or ``IngestionProcessFailed``."""
+        return self._call(("window", loader, source, str(downloads), window), on_progress)
+
+    def ingest_documents(self, documents: list[SourceDocument]) -> IngestReport:
+        """Chunk, embed and store ``documents`` already parsed here (an admin's upload) in the
+        child. Returns its report; raises ``IngestionProcessFailed``."""
+        return self._call(("documents", documents), None)
+
+    def _call(
+        self, command: tuple[Any, ...], on_progress: Callable[[int, IngestReport], None] | None
+    ) -> IngestReport:
         with self._lock:
-            process, conn = self._ensure()
+            _process, conn = self._ensure()
             try:
-                conn.send(("window", loader, source, str(downloads), window))
+                conn.send(command)
                 return self._serve(conn, on_progress)
             except (EOFError, OSError, BrokenPipeError) as exc:
                 self._stop()
@@ -219,8 +230,11 @@ def _child_main(conn: Connection, settings: Settings, niceness: int) -> None:
     ingestor = Ingestor(db, embedder, Bm25Encoder(), index=None)
     store = IndexStore(db, _PipePoints(conn), WRITE_SLICE_CHUNKS, WRITE_PAUSE_S)
     while (command := conn.recv()) is not None:
-        _, loader, source, downloads, (start, stop) = command
         try:
+            if command[0] == "documents":
+                conn.send(("done", ingestor.ingest(command[1], store=store)))
+                continue
+            _, loader, source, downloads, (start, stop) = command
             openers: dict[LoaderName, Callable[[str, Path], Any]] = {
                 "medquad": open_medquad,
                 "spl": open_spl,

@@ -351,6 +351,17 @@ def test_a_document_with_a_version_still_indexing_is_not_deleted(admin, small_ru
     assert admin.client.delete(f"/api/v1/admin/documents/{document_id}").status_code == 204
 
 
+def test_an_upload_is_embedded_in_the_low_priority_ingestion_child(admin, small_runtime) -> None:  # type: ignore[no-untyped-def]
+    child = small_runtime.ingestion_process
+    assert child is not None, "the embedded default embeds in a child process"
+    child.close()
+    assert child.pid is None
+    document_id = uploaded(admin.client, "regulatory", "quoll.txt", b"Quoll ward: visits at two.")
+    assert child.pid is not None, "the upload started the child to embed it"
+    assert points_of(small_runtime, document_id, "quoll")
+    assert admin.client.delete(f"/api/v1/admin/documents/{document_id}").status_code == 204
+
+
 def test_a_file_that_fails_in_its_job_fails_alone(admin, small_runtime) -> None:  # type: ignore[no-untyped-def]
     """Files are checked before they are kept, so a job meets a bad file only if its stored
     copy is not what was checked: one such is stored here beside a good one, and only it

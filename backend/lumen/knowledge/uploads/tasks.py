@@ -24,6 +24,7 @@ from lumen.db import Database, utcnow
 from lumen.jobs.execution import is_transient
 from lumen.jobs.kinds import INGEST, JobKind, ProgressReporter
 from lumen.jobs.models import Job
+from lumen.knowledge.ingest_process import IngestionProcess
 from lumen.knowledge.ingestion import Ingestor
 from lumen.knowledge.uploads.documents import build_document
 from lumen.knowledge.uploads.errors import UploadRejected
@@ -45,12 +46,18 @@ def upload_aad(upload_id: uuid.UUID) -> bytes:
 
 
 def upload_kinds(
-    db: Database, keys: KeyRing, ingestor: Ingestor, limits: UploadLimits
+    db: Database,
+    keys: KeyRing,
+    ingestor: Ingestor,
+    limits: UploadLimits,
+    process: IngestionProcess | None = None,
 ) -> dict[str, JobKind]:
     """The ``ingest_upload`` kind (queue ``ingest``, one file per batch): the job's source is
     the upload's batch id; a file that does not read (``UploadRejected``) or fails with a
     fault that retrying will not cure is recorded ``failed`` with its reason and counted as a
-    failed item; a transient fault is raised for the runner to retry the batch."""
+    failed item; a transient fault is raised for the runner to retry the batch. With
+    ``process`` (the embedded default), a file is chunked and embedded in that low-priority
+    child, as bulk loads are, so that questions do not wait behind a large upload."""
 
     def count(job: Job) -> int:
         with db.session() as session:
@@ -94,7 +101,10 @@ def upload_kinds(
                 sha256=row.sha256,
                 parsed=parsed,
             )
-            ingestor.ingest([document])
+            if process is not None:
+                process.ingest_documents([document])
+            else:
+                ingestor.ingest([document])
         except UploadRejected as exc:
             _fail(row.id, exc.detail)
             return 1
