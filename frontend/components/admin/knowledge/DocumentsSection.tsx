@@ -20,6 +20,7 @@ import { adminDocumentHref } from "@/lib/routes";
 
 import { Pager } from "../Pager";
 import { collectionName, NUMBER, sourceName } from "./names";
+import { DataTable } from "./DataTable";
 
 const PAGE = 25;
 
@@ -154,43 +155,31 @@ export function DocumentsSection() {
                 ? "No documents match."
                 : `${NUMBER.format(offset + 1)}–${NUMBER.format(offset + documents.data.items.length)} of ${NUMBER.format(total)} documents`}
           </p>
-          <div className="overflow-x-auto">
-            <table
-              className="w-full min-w-[48rem] text-left text-sm"
-              aria-busy={documents.isFetching}
-            >
-              <caption className="sr-only">Documents</caption>
-              <thead>
-                <tr className="border-b border-slate-300">
-                  {["Title", "Source", "Collection", "Chunks", "Status", "Updated"].map((h) => (
-                    <th key={h} scope="col" className="py-1 pr-3">
-                      {h}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {documents.data.items.map((d) => (
-                  <tr key={d.id} className="border-b border-slate-200 align-top">
-                    <td className="py-1 pr-3">
-                      <Link
-                        href={adminDocumentHref(d.id)}
-                        className="font-medium text-teal-900 underline"
-                      >
-                        {d.title || d.id}
-                      </Link>
-                      <div className="break-all font-mono text-xs text-slate-700">{d.id}</div>
-                    </td>
-                    <td className="py-1 pr-3">{d.source_name || sourceName(d.source)}</td>
-                    <td className="py-1 pr-3">{collectionName(d.collection)}</td>
-                    <td className="py-1 pr-3 tabular-nums">{NUMBER.format(d.chunk_count)}</td>
-                    <td className="py-1 pr-3">{d.status}</td>
-                    <td className="whitespace-nowrap py-1 pr-3">{when(d.updated_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Documents"
+            columns={["Title", "Source", "Collection", "Chunks", "Status", "Updated"]}
+            widthClass="min-w-[48rem]"
+            busy={documents.isFetching}
+          >
+            {documents.data.items.map((d) => (
+              <tr key={d.id} className="border-b border-slate-200 align-top">
+                <td className="py-1 pr-3">
+                  <Link
+                    href={adminDocumentHref(d.id)}
+                    className="font-medium text-teal-900 underline"
+                  >
+                    {d.title || d.id}
+                  </Link>
+                  <div className="break-all font-mono text-xs text-slate-700">{d.id}</div>
+                </td>
+                <td className="py-1 pr-3">{d.source_name || sourceName(d.source)}</td>
+                <td className="py-1 pr-3">{collectionName(d.collection)}</td>
+                <td className="py-1 pr-3 tabular-nums">{NUMBER.format(d.chunk_count)}</td>
+                <td className="py-1 pr-3">{d.status}</td>
+                <td className="whitespace-nowrap py-1 pr-3">{when(d.updated_at)}</td>
+              </tr>
+            ))}
+          </DataTable>
           <Pager offset={offset} limit={PAGE} total={total} onOffset={setOffset} />
         </>
       )}

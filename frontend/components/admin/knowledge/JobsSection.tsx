@@ -9,6 +9,7 @@ import { isUnfinished, useAdminJobs, useCancelJob, useRerunJob } from "@/lib/api
 import type { Job } from "@/lib/api/types";
 
 import { jobKindName, NUMBER, progressText } from "./names";
+import { DataTable } from "./DataTable";
 
 // An upload's job reads the files of that one request: it has nothing to do a second time.
 const NOT_RERUNNABLE = new Set(["ingest_upload"]);
@@ -111,32 +112,22 @@ export function JobsSection() {
               : "Nothing running."}{" "}
             Cancelling stops a job after the batch it is on; what was indexed stays.
           </p>
-          <div className="overflow-x-auto">
-            <table className="w-full min-w-[48rem] text-left text-sm">
-              <caption className="sr-only">Ingestion jobs</caption>
-              <thead>
-                <tr className="border-b border-slate-300">
-                  {["Job", "Status", "Progress", "Failures", "Finished", "Actions"].map((h) => (
-                    <th key={h} scope="col" className="py-1 pr-3">
-                      {h}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {jobs.data.items.length === 0 && (
-                  <tr>
-                    <td colSpan={6} className="py-2 text-slate-700">
-                      No jobs yet.
-                    </td>
-                  </tr>
-                )}
-                {jobs.data.items.map((job) => (
-                  <JobRow key={job.id} job={job} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Ingestion jobs"
+            columns={["Job", "Status", "Progress", "Failures", "Finished", "Actions"]}
+            widthClass="min-w-[48rem]"
+          >
+            {jobs.data.items.length === 0 && (
+              <tr>
+                <td colSpan={6} className="py-2 text-slate-700">
+                  No jobs yet.
+                </td>
+              </tr>
+            )}
+            {jobs.data.items.map((job) => (
+              <JobRow key={job.id} job={job} />
+            ))}
+          </DataTable>
         </>
       )}
     </Section>

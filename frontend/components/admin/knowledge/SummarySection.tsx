@@ -7,6 +7,7 @@ import { useKnowledgeSummary } from "@/lib/api/knowledge";
 import type { KnowledgeCount } from "@/lib/api/types";
 
 import { collectionName, NUMBER, sourceName } from "./names";
+import { DataTable } from "./DataTable";
 
 function CountTable({
   caption,
@@ -20,41 +21,31 @@ function CountTable({
   nameOf: (name: string) => string;
 }) {
   return (
-    <div className="overflow-x-auto">
-      <table className="w-full min-w-[30rem] text-left text-sm">
-        <caption className="pb-1 text-left font-semibold">{caption}</caption>
-        <thead>
-          <tr className="border-b border-slate-300">
-            {[heading, "Documents", "Chunks", "Still indexing", "Last updated"].map((h) => (
-              <th key={h} scope="col" className="py-1 pr-3">
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.length === 0 && (
-            <tr>
-              <td colSpan={5} className="py-2 text-slate-700">
-                Nothing indexed yet.
-              </td>
-            </tr>
-          )}
-          {rows.map((row) => (
-            <tr key={row.name} className="border-b border-slate-200 align-top">
-              <th scope="row" className="py-1 pr-3 font-normal">
-                {nameOf(row.name)}{" "}
-                <span className="font-mono text-xs text-slate-700">{row.name}</span>
-              </th>
-              <td className="py-1 pr-3 tabular-nums">{NUMBER.format(row.documents)}</td>
-              <td className="py-1 pr-3 tabular-nums">{NUMBER.format(row.chunks)}</td>
-              <td className="py-1 pr-3 tabular-nums">{NUMBER.format(row.indexing)}</td>
-              <td className="whitespace-nowrap py-1 pr-3">{when(row.last_updated_at)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption={caption}
+      captionVisible
+      columns={[heading, "Documents", "Chunks", "Still indexing", "Last updated"]}
+      widthClass="min-w-[30rem]"
+    >
+      {rows.length === 0 && (
+        <tr>
+          <td colSpan={5} className="py-2 text-slate-700">
+            Nothing indexed yet.
+          </td>
+        </tr>
+      )}
+      {rows.map((row) => (
+        <tr key={row.name} className="border-b border-slate-200 align-top">
+          <th scope="row" className="py-1 pr-3 font-normal">
+            {nameOf(row.name)} <span className="font-mono text-xs text-slate-700">{row.name}</span>
+          </th>
+          <td className="py-1 pr-3 tabular-nums">{NUMBER.format(row.documents)}</td>
+          <td className="py-1 pr-3 tabular-nums">{NUMBER.format(row.chunks)}</td>
+          <td className="py-1 pr-3 tabular-nums">{NUMBER.format(row.indexing)}</td>
+          <td className="whitespace-nowrap py-1 pr-3">{when(row.last_updated_at)}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
