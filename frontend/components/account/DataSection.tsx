@@ -3,6 +3,7 @@
 import { useState } from "react";
 
 import { PasswordField } from "@/components/auth/PasswordField";
+import { DataTable } from "@/components/DataTable";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { Field } from "@/components/Field";
 import { SubmitRow } from "@/components/SubmitRow";
@@ -29,42 +30,25 @@ export function AccessEventsSection() {
         <p className="text-sm">No administrator has opened your conversations.</p>
       )}
       {events.data && events.data.items.length > 0 && (
-        <div className="overflow-x-auto">
-          <table className="w-full text-left text-sm">
-            <caption className="sr-only">Break-glass accesses</caption>
-            <thead>
-              <tr className="border-b border-slate-300">
-                <th scope="col" className="py-1 pr-3">
-                  When
-                </th>
-                <th scope="col" className="py-1 pr-3">
-                  Conversation
-                </th>
-                <th scope="col" className="py-1 pr-3">
-                  Reason
-                </th>
-                <th scope="col" className="py-1">
-                  Access ends
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.data.items.map((e) => (
-                <tr key={e.id} className="border-b border-slate-200 align-top">
-                  <td className="py-1 pr-3">{when(e.created_at)}</td>
-                  <td className="py-1 pr-3">
-                    <a className="text-teal-800 underline" href={chatHref(e.conversation_id)}>
-                      Open
-                      <span className="sr-only"> conversation {e.conversation_id}</span>
-                    </a>
-                  </td>
-                  <td className="py-1 pr-3">{e.reason}</td>
-                  <td className="py-1">{when(e.expires_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Break-glass accesses"
+          columns={["When", "Conversation", "Reason", "Access ends"]}
+          widthClass="min-w-0"
+        >
+          {events.data.items.map((e) => (
+            <tr key={e.id} className="border-b border-slate-200 align-top">
+              <td className="py-1 pr-3">{when(e.created_at)}</td>
+              <td className="py-1 pr-3">
+                <a className="text-teal-800 underline" href={chatHref(e.conversation_id)}>
+                  Open
+                  <span className="sr-only"> conversation {e.conversation_id}</span>
+                </a>
+              </td>
+              <td className="py-1 pr-3">{e.reason}</td>
+              <td className="py-1">{when(e.expires_at)}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </Section>
   );

@@ -5,6 +5,7 @@ import { useState } from "react";
 
 import { when } from "@/components/format";
 import { Section } from "@/components/Section";
+import { DataTable } from "@/components/DataTable";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { Field } from "@/components/Field";
 import { SubmitRow } from "@/components/SubmitRow";
@@ -259,47 +260,33 @@ export function AuditScreen() {
                 </select>
               </div>
             </div>
-            <div className="overflow-x-auto">
-              <table
-                className="w-full min-w-[56rem] text-left text-sm"
-                aria-busy={audit.isFetching}
-              >
-                <caption className="sr-only">Audit log entries</caption>
-                <thead>
-                  <tr className="border-b border-slate-300">
-                    {["#", "Time", "Actor", "Action", "Object", "Outcome", "Reason", "IP"].map(
-                      (h) => (
-                        <th key={h} scope="col" className="py-1 pr-3">
-                          {h}
-                        </th>
-                      ),
-                    )}
-                  </tr>
-                </thead>
-                <tbody>
-                  {audit.data.items.map((e) => (
-                    <tr key={e.id} className="border-b border-slate-200 align-top">
-                      <td className="py-1 pr-3">
-                        {e.seq ?? <span title="Chained within a second">pending</span>}
-                      </td>
-                      <td className="whitespace-nowrap py-1 pr-3">{when(e.at)}</td>
-                      <td className="break-all py-1 pr-3">
-                        {e.actor_email ?? e.actor_id ?? "—"}
-                        {e.actor_role && <span className="text-slate-700"> ({e.actor_role})</span>}
-                      </td>
-                      <td className="py-1 pr-3 font-mono">{e.action}</td>
-                      <td className="break-all py-1 pr-3">
-                        {e.object_type}
-                        {e.object_id && ` ${e.object_id}`}
-                      </td>
-                      <td className="py-1 pr-3">{e.outcome}</td>
-                      <td className="py-1 pr-3">{e.reason ?? ""}</td>
-                      <td className="py-1 pr-3">{e.ip ?? ""}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption="Audit log entries"
+              columns={["#", "Time", "Actor", "Action", "Object", "Outcome", "Reason", "IP"]}
+              widthClass="min-w-[56rem]"
+              busy={audit.isFetching}
+            >
+              {audit.data.items.map((e) => (
+                <tr key={e.id} className="border-b border-slate-200 align-top">
+                  <td className="py-1 pr-3">
+                    {e.seq ?? <span title="Chained within a second">pending</span>}
+                  </td>
+                  <td className="whitespace-nowrap py-1 pr-3">{when(e.at)}</td>
+                  <td className="break-all py-1 pr-3">
+                    {e.actor_email ?? e.actor_id ?? "—"}
+                    {e.actor_role && <span className="text-slate-700"> ({e.actor_role})</span>}
+                  </td>
+                  <td className="py-1 pr-3 font-mono">{e.action}</td>
+                  <td className="break-all py-1 pr-3">
+                    {e.object_type}
+                    {e.object_id && ` ${e.object_id}`}
+                  </td>
+                  <td className="py-1 pr-3">{e.outcome}</td>
+                  <td className="py-1 pr-3">{e.reason ?? ""}</td>
+                  <td className="py-1 pr-3">{e.ip ?? ""}</td>
+                </tr>
+              ))}
+            </DataTable>
             <Pager offset={offset} limit={limit} total={total} onOffset={setOffset} />
           </>
         )}

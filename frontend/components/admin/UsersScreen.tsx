@@ -5,6 +5,7 @@ import { useState, type FormEvent } from "react";
 import { when } from "@/components/format";
 import { Section } from "@/components/Section";
 import { CopyButton } from "@/components/CopyButton";
+import { DataTable } from "@/components/DataTable";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { Field } from "@/components/Field";
 import { useAdminUsers, useInviteUser, useUpdateUser, type UserFilter } from "@/lib/api/admin";
@@ -199,28 +200,16 @@ export function UsersScreen() {
                   ? "No users match."
                   : `${filter.offset + 1}–${filter.offset + users.data.items.length} of ${total} users`}
             </p>
-            <div className="overflow-x-auto">
-              <table
-                className="w-full min-w-[40rem] text-left text-sm"
-                aria-busy={users.isFetching}
-              >
-                <caption className="sr-only">Users</caption>
-                <thead>
-                  <tr className="border-b border-slate-300">
-                    {["Email", "Role", "Status", "2FA", "Last sign-in", "Actions"].map((h) => (
-                      <th key={h} scope="col" className="py-1 pr-3">
-                        {h}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {users.data.items.map((u) => (
-                    <UserRow key={u.id} user={u} self={u.id === me?.id} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption="Users"
+              columns={["Email", "Role", "Status", "2FA", "Last sign-in", "Actions"]}
+              widthClass="min-w-[40rem]"
+              busy={users.isFetching}
+            >
+              {users.data.items.map((u) => (
+                <UserRow key={u.id} user={u} self={u.id === me?.id} />
+              ))}
+            </DataTable>
             <Pager
               offset={filter.offset}
               limit={PAGE}

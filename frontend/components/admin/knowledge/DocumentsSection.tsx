@@ -20,7 +20,7 @@ import { adminDocumentHref } from "@/lib/routes";
 
 import { Pager } from "../Pager";
 import { collectionName, NUMBER, sourceName } from "./names";
-import { DataTable } from "./DataTable";
+import { DataTable } from "@/components/DataTable";
 
 const PAGE = 25;
 

@@ -9,7 +9,7 @@ import { isUnfinished, useAdminJobs, useCancelJob, useRerunJob } from "@/lib/api
 import type { Job } from "@/lib/api/types";
 
 import { jobKindName, NUMBER, progressText } from "./names";
-import { DataTable } from "./DataTable";
+import { DataTable } from "@/components/DataTable";
 
 // An upload's job reads the files of that one request: it has nothing to do a second time.
 const NOT_RERUNNABLE = new Set(["ingest_upload"]);

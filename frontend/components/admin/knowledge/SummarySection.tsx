@@ -7,7 +7,7 @@ import { useKnowledgeSummary } from "@/lib/api/knowledge";
 import type { KnowledgeCount } from "@/lib/api/types";
 
 import { collectionName, NUMBER, sourceName } from "./names";
-import { DataTable } from "./DataTable";
+import { DataTable } from "@/components/DataTable";
 
 function CountTable({
   caption,
@@ -68,7 +68,7 @@ export function SummarySection() {
             {NUMBER.format(summary.data.documents)} documents in{" "}
             {NUMBER.format(summary.data.chunks)} indexed chunks.
           </p>
-          <div className="grid gap-4 xl:grid-cols-2">
+          <div className="grid gap-4 2xl:grid-cols-2">
             <CountTable
               caption="By source"
               heading="Source"
