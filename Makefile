@@ -54,7 +54,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check backend tests bench
 	$(BIN)/mypy
 
-test: $(STAMP) $(LLM_STAMP) $(OIDC_PROVIDER)/node_modules/.package-lock.json $(FHIR_VALIDATOR)/node_modules/.package-lock.json lint openapi-check
+test: $(STAMP) $(LLM_STAMP) $(OIDC_PROVIDER)/node_modules/.package-lock.json $(FHIR_VALIDATOR)/node_modules/.package-lock.json $(PROMTOOL) lint openapi-check
 	$(BIN)/pytest -q -ra
 	$(MAKE) e2e
 
@@ -77,6 +77,12 @@ openapi-check: $(STAMP) frontend/node_modules/.package-lock.json
 	$(BIN)/python -m lumen.openapi --check frontend/lib/api/openapi.json
 
 # Browser tests in Debian's Chromium (installed when missing: CI machines start bare).
+# promtool for tests/infra: Debian's prometheus package unpacked into the venv, not installed
+# (installing it would start a Prometheus daemon).
+PROMTOOL := $(VENV)/prometheus/usr/bin/promtool
+$(PROMTOOL): | $(STAMP)
+	apt-get update -qq
+	cd $(VENV) && rm -f prometheus_*.deb && apt-get download prometheus && dpkg-deb -x prometheus_*.deb prometheus && rm prometheus_*.deb
 /usr/bin/chromium:
 	apt-get update -qq && apt-get install -y -qq chromium
 e2e/node_modules/.package-lock.json: e2e/package-lock.json
