@@ -54,7 +54,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check backend tests bench
 	$(BIN)/mypy
 
-test: $(STAMP) $(LLM_STAMP) $(OIDC_PROVIDER)/node_modules/.package-lock.json $(FHIR_VALIDATOR)/node_modules/.package-lock.json $(PROMTOOL) lint openapi-check
+test: $(STAMP) $(LLM_STAMP) $(OIDC_PROVIDER)/node_modules/.package-lock.json $(FHIR_VALIDATOR)/node_modules/.package-lock.json $(PROMTOOL) /usr/sbin/nginx lint openapi-check
 	$(BIN)/pytest -q -ra
 	$(MAKE) e2e
 
@@ -83,6 +83,9 @@ PROMTOOL := $(VENV)/prometheus/usr/bin/promtool
 $(PROMTOOL): | $(STAMP)
 	apt-get update -qq
 	cd $(VENV) && rm -f prometheus_*.deb && apt-get download prometheus && dpkg-deb -x prometheus_*.deb prometheus && rm prometheus_*.deb
+# Debian's nginx for tests/infra/test_nginx_proxy.py (the test runs its own unprivileged instance).
+/usr/sbin/nginx:
+	apt-get update -qq && apt-get install -y -qq nginx-light
 /usr/bin/chromium:
 	apt-get update -qq && apt-get install -y -qq chromium
 e2e/node_modules/.package-lock.json: e2e/package-lock.json

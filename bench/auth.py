@@ -92,7 +92,7 @@ def sessions() -> dict[str, Any]:
     prefix = f"lumen-bench-{uuid.uuid4().hex[:8]}"
     return {
         "memory": asyncio.run(_resolve(MemorySessionStore())),
-        "redis": asyncio.run(_resolve(RedisSessionStore("redis://127.0.0.1:6379/0", prefix))),
+        "redis": asyncio.run(_resolve(RedisSessionStore("redis://127.0.0.1:6379/0", prefix, 1.0))),
     }
 
 

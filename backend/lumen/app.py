@@ -24,6 +24,7 @@ from lumen.auth.endpoints import router as auth_router
 from lumen.auth.oidc import STATE_COOKIE, STATE_MAX_AGE_S
 from lumen.auth.two_factor_endpoints import router as two_factor_router
 from lumen.chat.endpoints import router as chat_router
+from lumen.db import DATABASE_ERRORS, database_unavailable
 from lumen.deps import csrf_protect
 from lumen.drugs.endpoints import router as drugs_router
 from lumen.fhir.endpoints import router as fhir_router
@@ -34,7 +35,7 @@ from lumen.knowledge.uploads.endpoints import router as uploads_router
 from lumen.migrate import upgrade_to_head
 from lumen.observability.health import router as health_router
 from lumen.observability.logging import configure_logging, configure_sentry
-from lumen.problems import install_problem_handlers
+from lumen.problems import install_problem_handlers, install_translation
 from lumen.runtime import Server, build_server
 from lumen.security.encryption import load_key_ring
 from lumen.settings import Settings, get_settings
@@ -92,6 +93,8 @@ def create_app(
         dependencies=[Depends(csrf_protect)],
     )
     install_problem_handlers(app)
+    # A database that is down or restarting: 503 with Retry-After, not a 500 (lumen.db).
+    install_translation(app, DATABASE_ERRORS, database_unavailable)
     if settings.oidc_issuer:
         # authlib keeps the OIDC transaction (state, nonce, PKCE verifier) in this signed
         # cookie; SameSite=Lax so that it returns with the provider's redirect.

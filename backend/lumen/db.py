@@ -2,20 +2,98 @@
 
 Request paths use the async engine (aiosqlite / psycopg async); the CLI, migrations and
 background jobs use the sync engine on the same database.
+
+A database that is down or does not answer fails a request fast: connecting gives up after
+``database_connect_timeout_s``, waiting for a pooled connection after
+``database_pool_timeout_s``, and ``database_unavailable`` tells the app's error handler which
+errors mean "the database cannot be reached" (503 ``DatabaseUnavailable``, with Retry-After)
+rather than a fault in Lumen (500). The pool pings a connection before lending it, so
+connections a restarted server dropped are replaced: service resumes without restarting Lumen.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 
+import psycopg
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import Session, create_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from lumen.problems import ServiceUnavailable
 from lumen.settings import Settings
+
+# The exception types whose instances ``database_unavailable`` may turn into a 503: what
+# SQLAlchemy raises (its pool timeout included), psycopg's own errors, and socket errors that
+# escape a driver unwrapped.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sa_exc.SQLAlchemyError, psycopg.Error, OSError)
+# SQLite result codes that mean "not now" rather than a fault in the statement
+# (https://www.sqlite.org/rescode.html): another writer holds the lock, the file cannot be
+# opened or read, the disk is full.
+_SQLITE_UNAVAILABLE = (
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_CANTOPEN",
+    "SQLITE_IOERR",
+    "SQLITE_FULL",
+)
+_DRIVER_MODULES = ("sqlalchemy.", "psycopg", "aiosqlite", "sqlite3")
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database cannot be reached or refuses connections now (down, restarting, out of
+    connections); nothing of the request was stored."""
+
+    title = "Database unavailable"
+
+
+def database_unavailable(exc: Exception) -> DatabaseUnavailable | None:
+    """The 503 an exception from the database layer stands for, or ``None`` for a fault that
+    retrying will not cure (an integrity or programming error stays a 409 or a 500).
+
+    Connection-level: a ``DBAPIError`` whose connection was invalidated; SQLAlchemy's
+    ``OperationalError``, ``InterfaceError``, ``DisconnectionError`` and pool ``TimeoutError``;
+    psycopg's ``OperationalError`` and ``InterfaceError`` (PostgreSQL classes 08, 53, 57:
+    connection failure, insufficient resources, shutdown and start-up); an ``OSError`` raised
+    from inside the driver or SQLAlchemy. SQLite raises ``OperationalError`` for a missing
+    table too: of its errors only the result codes in ``_SQLITE_UNAVAILABLE`` count.
+    """
+    if _connection_level(exc):
+        return DatabaseUnavailable("The database is not answering. Try again in a few seconds.")
+    return None
+
+
+def _connection_level(exc: BaseException) -> bool:
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        cause = exc.orig
+        if isinstance(cause, sqlite3.Error):
+            return (cause.sqlite_errorname or "").startswith(_SQLITE_UNAVAILABLE)
+        return True
+    if isinstance(exc, sa_exc.DisconnectionError | sa_exc.TimeoutError):
+        return True
+    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        return True
+    if isinstance(exc, OSError):
+        return _raised_in_driver(exc)
+    return False
+
+
+def _raised_in_driver(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised from inside SQLAlchemy or a database driver."""
+    frame = exc.__traceback__
+    while frame is not None:
+        module = str(frame.tb_frame.f_globals.get("__name__", ""))
+        if module.startswith(_DRIVER_MODULES):
+            return True
+        frame = frame.tb_next
+    return False
 
 
 def utcnow() -> datetime:
@@ -69,14 +147,22 @@ class Database:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.url = url
         sqlite = url.startswith("sqlite")
-        self.engine: Engine = create_engine(url, pool_pre_ping=not sqlite)
+        # psycopg's default connect timeout is 130 s: a database that does not answer would
+        # hold every request that long.
+        server = {} if sqlite else {"connect_timeout": settings.database_connect_timeout_s}
+        self.engine: Engine = create_engine(url, pool_pre_ping=not sqlite, connect_args=server)
         # SQLite has one writer at a time. The request path gets one connection, so its
         # transactions queue in-process (on the pool) instead of in SQLite's busy handler,
         # which sleeps up to 100 ms per retry (issue 11). A file needs no pre-ping.
         self.async_engine: AsyncEngine = (
             create_async_engine(async_url(url), pool_size=1, max_overflow=0, pool_timeout=30)
             if sqlite
-            else create_async_engine(async_url(url), pool_pre_ping=True)
+            else create_async_engine(
+                async_url(url),
+                pool_pre_ping=True,
+                pool_timeout=settings.database_pool_timeout_s,
+                connect_args=server,
+            )
         )
         if sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)

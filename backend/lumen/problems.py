@@ -7,6 +7,7 @@ error responses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -68,7 +69,7 @@ class ProblemDetails(BaseModel):
     )
     field: str | None = Field(None, description="422: the request field at fault.")
     retry_after_s: int | None = Field(
-        None, description="429: seconds until a retry can succeed (also in Retry-After)."
+        None, description="429, 503: seconds until a retry may succeed (also in Retry-After)."
     )
     errors: list[ValidationErrorItem] | None = Field(
         None, description="422 from schema validation: every violation."
@@ -182,10 +183,21 @@ class Conflict(Problem):
 
 
 class ServiceUnavailable(Problem):
-    """A dependency Lumen cannot answer without is down (RFC 9110 section 15.6.4)."""
+    """A dependency Lumen cannot answer without is down (RFC 9110 section 15.6.4).
+    ``Retry-After`` (section 10.2.3) and ``retry_after_s`` say when a retry may succeed:
+    ``retry_after_s`` of the subclass, a few seconds (a database or Redis restart)."""
 
     status = 503
     title = "Service unavailable"
+    retry_after_s = 5
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(
+            detail,
+            headers={"Retry-After": str(self.retry_after_s)},
+            retry_after_s=self.retry_after_s,
+            **extensions,
+        )
 
 
 class TooManyRequests(Problem):
@@ -209,6 +221,35 @@ def problem_response(status: int, title: str, detail: str, **extensions: Any) ->
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+def problem_json(problem: Problem) -> JSONResponse:
+    """The problem+json response of a ``Problem``, with its headers."""
+    return JSONResponse(
+        problem.to_dict(),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+        headers=problem.headers,
+    )
+
+
+def install_translation(
+    app: FastAPI,
+    kinds: tuple[type[Exception], ...],
+    translate: Callable[[Exception], Problem | None],
+) -> None:
+    """Render an exception of ``kinds`` that ``translate`` turns into a ``Problem`` as that
+    problem (a library's error that means a dependency is down, say). One it does not
+    translate is raised on: a 500 with its traceback in the log, as without this handler."""
+
+    async def on_error(_request: Request, exc: Exception) -> JSONResponse:
+        problem = translate(exc)
+        if problem is None:
+            raise exc
+        return problem_json(problem)
+
+    for kind in kinds:
+        app.add_exception_handler(kind, on_error)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Render ``Problem``, HTTP and validation errors as problem+json, and say so in the
     OpenAPI document."""
@@ -216,9 +257,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_problem(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
-        return JSONResponse(
-            exc.to_dict(), status_code=exc.status, media_type=PROBLEM_JSON, headers=exc.headers
-        )
+        return problem_json(exc)
 
     async def on_http(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

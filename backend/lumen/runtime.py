@@ -213,7 +213,7 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
         )
         breaker = CircuitBreaker(cooldown_s=settings.llm_breaker_cooldown_s)
         engines = ResilientEngine(llm, extractive, breaker)
-    storage = open_storage(settings.redis_url, settings.redis_key_prefix)
+    storage = open_storage(settings.redis_url, settings.redis_key_prefix, settings.redis_timeout_s)
     answers = Answers(
         db=parts["db"],
         keys=keys,
@@ -232,7 +232,7 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
         audit=parts["audit"],
     )
     sessions = Sessions(
-        open_session_store(settings.redis_url, settings.redis_key_prefix),
+        open_session_store(settings.redis_url, settings.redis_key_prefix, settings.redis_timeout_s),
         settings.session_idle_timeout_s,
         settings.session_absolute_timeout_s,
     )

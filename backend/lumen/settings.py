@@ -28,6 +28,11 @@ class Settings(BaseSettings):
 
     # Relational data: SQLite under data_dir unless a URL is given (postgresql+psycopg://…).
     database_url: str | None = None
+    # A PostgreSQL server that does not answer fails a request in this long, never hangs it:
+    # connecting (libpq's connect_timeout; 2 s is its minimum) and waiting for a pooled
+    # connection. The request then answers 503 (lumen.db.DatabaseUnavailable).
+    database_connect_timeout_s: int = Field(default=2, ge=2)
+    database_pool_timeout_s: float = Field(default=5.0, gt=0)
 
     # Vector index: Qdrant Edge shard under data_dir unless a Qdrant server URL is given.
     qdrant_url: str | None = None
@@ -113,6 +118,9 @@ class Settings(BaseSettings):
     # Sessions, rate limits and lockouts: in-process unless a Redis URL is given (production).
     redis_url: str | None = None
     redis_key_prefix: str = "lumen"
+    # Each Redis command (and connecting) gives up after this long: a Redis that hangs makes
+    # sign-in, session checks and rate limits answer 503 within about this, never a hang.
+    redis_timeout_s: float = Field(default=1.0, gt=0)
     # HIPAA 164.312(a)(2)(iii) automatic logoff; OWASP ASVS 3.3: idle and absolute timeouts.
     session_idle_timeout_s: int = Field(default=15 * 60, ge=60)
     session_absolute_timeout_s: int = Field(default=12 * 3600, ge=300)

@@ -85,11 +85,11 @@ async def stack(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     db = Database(settings)
     audit = open_audit_log(settings, db)
     sessions = Sessions(
-        open_session_store(redis_url, prefix),
+        open_session_store(redis_url, prefix, settings.redis_timeout_s),
         settings.session_idle_timeout_s,
         settings.session_absolute_timeout_s,
     )
-    storage = open_storage(redis_url, prefix)
+    storage = open_storage(redis_url, prefix, settings.redis_timeout_s)
     auth = AuthService(db, sessions, storage, audit, settings.register_rate_limit)
     two_factor = TwoFactorService(db, load_key_ring(settings), sessions, storage, audit, auth)
     yield Stack(settings, db, auth, two_factor, sessions, storage, audit, request.param)

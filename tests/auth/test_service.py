@@ -197,7 +197,7 @@ async def test_the_session_store_reports_whether_it_answers(stack) -> None:  # t
     from tests.servers import free_port
 
     assert await stack.sessions.store.ping()
-    dead = RedisSessionStore(f"redis://127.0.0.1:{free_port()}/0", "lumen-test-dead")
+    dead = RedisSessionStore(f"redis://127.0.0.1:{free_port()}/0", "lumen-test-dead", 1.0)
     assert not await dead.ping()
     await dead.aclose()
 

@@ -5,6 +5,12 @@ a leaked store hands out no usable cookie. Idle timeout (default 15 min) and abs
 (default 12 h) are enforced on every request; a new id is issued at sign-in and at every change
 of privilege (2FA completed, password changed). Two stores behind one interface: in-process
 (embedded default) and Redis (production), run by the same tests.
+
+A Redis that is down or hangs fails closed: every store call raises ``SessionStoreUnavailable``
+(503 with Retry-After) within ``redis_timeout_s``. Nobody is signed in, no request runs as
+anyone (a request with a session cookie is not treated as anonymous, which could reach
+public routes as nobody or be read as "signed out"), and nobody is signed out: the cookie is
+left alone, and the session is there again when Redis is, if Redis kept it.
 """
 
 from __future__ import annotations
@@ -13,15 +19,50 @@ import hashlib
 import json
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from lumen.observability.readiness import Readiness
+from lumen.problems import ServiceUnavailable
 
 SESSION_ID_BYTES = 32
+
+
+class SessionStoreUnavailable(ServiceUnavailable):
+    """The session store (Redis) does not answer: nobody can be signed in or recognised."""
+
+    title = "Sign-in unavailable"
+
+
+def redis_options(timeout_s: float) -> dict[str, Any]:
+    """redis-py client options that fail fast: connecting and each command give up after
+    ``timeout_s`` (redis-py's default is no command timeout: a stopped Redis hangs a request
+    for good), and a dropped connection (Redis restarted) is reconnected once, at once; a
+    timeout is not retried, so a hung Redis costs one ``timeout_s``."""
+    return {
+        "socket_connect_timeout": timeout_s,
+        "socket_timeout": timeout_s,
+        "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+    }
+
+
+@contextmanager
+def _store_answers() -> Iterator[None]:
+    """Turn a Redis failure into ``SessionStoreUnavailable`` (fail closed)."""
+    try:
+        yield
+    except RedisError as exc:
+        raise SessionStoreUnavailable(
+            "Sign-in is unavailable for a moment. Try again in a few seconds."
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -95,12 +136,14 @@ class MemorySessionStore:
 
 
 class RedisSessionStore:
-    """Sessions in Redis: ``<prefix>:session:<key>`` (JSON, EX ttl) and a per-user set."""
+    """Sessions in Redis: ``<prefix>:session:<key>`` (JSON, EX ttl) and a per-user set. Every
+    call but ``ping`` raises ``SessionStoreUnavailable`` when Redis fails or takes longer than
+    ``timeout_s``."""
 
     kind = "redis"
 
-    def __init__(self, url: str, prefix: str) -> None:
-        self._redis = Redis.from_url(url, decode_responses=True)
+    def __init__(self, url: str, prefix: str, timeout_s: float) -> None:
+        self._redis = Redis.from_url(url, decode_responses=True, **redis_options(timeout_s))
         self._prefix = prefix
 
     def _key(self, key: str) -> str:
@@ -110,22 +153,29 @@ class RedisSessionStore:
         return f"{self._prefix}:user-sessions:{user_id}"
 
     async def save(self, key: str, record: SessionRecord, ttl_s: int) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._key(key), json.dumps(asdict(record)), ex=ttl_s)
-            pipe.sadd(self._user(record.user_id), key)
-            await pipe.execute()
+        with _store_answers():
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.set(self._key(key), json.dumps(asdict(record)), ex=ttl_s)
+                pipe.sadd(self._user(record.user_id), key)
+                await pipe.execute()
 
     async def load(self, key: str) -> SessionRecord | None:
-        raw = await self._redis.get(self._key(key))
+        with _store_answers():
+            raw = await self._redis.get(self._key(key))
         return SessionRecord(**json.loads(raw)) if raw else None
 
     async def delete(self, key: str, user_id: str) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self._key(key))
-            pipe.srem(self._user(user_id), key)
-            await pipe.execute()
+        with _store_answers():
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.delete(self._key(key))
+                pipe.srem(self._user(user_id), key)
+                await pipe.execute()
 
     async def keys_of(self, user_id: str) -> list[str]:
+        with _store_answers():
+            return await self._live_keys_of(user_id)
+
+    async def _live_keys_of(self, user_id: str) -> list[str]:
         members = await self._redis.smembers(self._user(user_id))
         keys = sorted(str(m) for m in members)
         if not keys:
@@ -147,10 +197,11 @@ class RedisSessionStore:
         await self._redis.aclose()
 
 
-def open_session_store(redis_url: str | None, prefix: str) -> SessionStore:
-    """The session store: Redis when a URL is given, else in-process."""
+def open_session_store(redis_url: str | None, prefix: str, timeout_s: float) -> SessionStore:
+    """The session store: Redis when a URL is given (each call bounded by ``timeout_s``),
+    else in-process."""
     if redis_url:
-        return RedisSessionStore(redis_url, prefix)
+        return RedisSessionStore(redis_url, prefix, timeout_s)
     return MemorySessionStore()
 
 

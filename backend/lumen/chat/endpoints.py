@@ -7,6 +7,7 @@ calling (the signed-in user and the client's address).
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator
 
@@ -22,12 +23,15 @@ from lumen.chat.schemas import (
     ConversationDetail,
     ConversationList,
     ConversationOut,
+    ErrorEvent,
     MessageCreate,
     MessageOut,
 )
+from lumen.db import database_unavailable
 from lumen.deps import ClientDep, CurrentUser
-from lumen.problems import problem_responses
+from lumen.problems import Problem, problem_responses
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
 SSE_PING_S = 15  # keep proxies from closing a quiet stream
@@ -125,8 +129,22 @@ async def _respond(
 
 
 async def _sse(events: AsyncIterator[ChatEvent]) -> AsyncIterator[ServerSentEvent]:
-    async for event in events:
-        yield ServerSentEvent(
-            data=json.dumps(event.model_dump(mode="json"), ensure_ascii=False),
-            event=EVENT_NAMES[type(event)],
-        )
+    """The answer's events as SSE. A problem once the stream has begun (the database or the
+    audit log gone mid-answer) ends it with an ``error`` event carrying the problem's fields,
+    as DESIGN.md's contract says, instead of a connection cut without a word."""
+    try:
+        async for event in events:
+            yield _sent(event)
+    except Exception as exc:
+        problem = exc if isinstance(exc, Problem) else database_unavailable(exc)
+        if problem is None:
+            raise
+        logger.warning("answer stream ended by %s: %s", type(exc).__name__, problem.title)
+        yield _sent(ErrorEvent(status=problem.status, title=problem.title, detail=problem.detail))
+
+
+def _sent(event: ChatEvent) -> ServerSentEvent:
+    return ServerSentEvent(
+        data=json.dumps(event.model_dump(mode="json"), ensure_ascii=False),
+        event=EVENT_NAMES[type(event)],
+    )

@@ -2037,7 +2037,7 @@ export interface components {
             }[] | null;
             /**
              * Retry After S
-             * @description 429: seconds until a retry can succeed (also in Retry-After).
+             * @description 429, 503: seconds until a retry may succeed (also in Retry-After).
              * @default null
              */
             retry_after_s: number | null;

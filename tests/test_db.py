@@ -1,0 +1,79 @@
+"""Which database errors mean "the database cannot be reached" (503) and which are faults in
+Lumen that stay 500s or 409s (``lumen.db.database_unavailable``), on real databases."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import anyio
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from lumen.db import Database, DatabaseUnavailable, database_unavailable
+from lumen.settings import Settings
+from tests.servers import free_port
+
+
+def _raised(statements: list[str], path: Path) -> SQLAlchemyError:
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    except SQLAlchemyError as exc:
+        return exc
+    finally:
+        engine.dispose()
+    raise AssertionError("no error")
+
+
+async def _first_query_error(db: Database) -> Exception:
+    try:
+        async with db.async_session() as session:
+            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    except Exception as exc:
+        return exc
+    finally:
+        await db.dispose()
+    raise AssertionError("no error")
+
+
+def test_integrity_and_programming_errors_are_not_an_outage(tmp_path: Path) -> None:
+    duplicate = _raised(
+        ["CREATE TABLE t (id INTEGER PRIMARY KEY)", "INSERT INTO t VALUES (1)",
+         "INSERT INTO t VALUES (1)"],
+        tmp_path / "a.db",
+    )  # fmt: skip
+    missing_table = _raised(["SELECT * FROM nowhere"], tmp_path / "b.db")
+    assert database_unavailable(duplicate) is None
+    assert database_unavailable(missing_table) is None, "SQLite says OperationalError here"
+
+
+def test_a_postgresql_server_that_refuses_connections_is_a_503_at_once(tmp_path: Path) -> None:
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/lumen"
+    db = Database(Settings(data_dir=tmp_path, database_url=url))
+    started = time.monotonic()
+    error = anyio.run(_first_query_error, db)
+    assert time.monotonic() - started < 2
+    problem = database_unavailable(error)
+    assert isinstance(problem, DatabaseUnavailable)
+    assert problem.status == 503 and problem.headers["Retry-After"] == str(problem.retry_after_s)
+
+
+def test_a_postgresql_server_that_never_answers_is_a_503_after_the_connect_timeout(
+    tmp_path: Path,
+) -> None:
+    """A black hole: the port accepts TCP connections (the kernel's backlog) and nothing ever
+    answers the start-up message. psycopg would wait 130 s by default."""
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(8)
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{hole.getsockname()[1]}/lumen"
+        db = Database(Settings(data_dir=tmp_path, database_url=url))
+        started = time.monotonic()
+        error = anyio.run(_first_query_error, db)
+        elapsed_s = time.monotonic() - started
+    assert 1.5 < elapsed_s < 4, f"{elapsed_s:.2f} s: database_connect_timeout_s is 2"
+    assert isinstance(database_unavailable(error), DatabaseUnavailable)
