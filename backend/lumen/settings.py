@@ -71,6 +71,16 @@ class Settings(BaseSettings):
     retrieval_k: int = Field(default=6, ge=1, le=50)
     max_message_chars: int = 4000
 
+    # A streaming answer's row is refreshed this often with the text sent so far (only answers
+    # streaming longer than this: an extractive answer of ~100 ms adds no write), and a row
+    # left `streaming` whose refresh is older than the orphan bound is shown and swept as
+    # `stopped` (its process died). The bound is 15 heartbeats: a live replica's heartbeat
+    # would have to stall for 28 s (a pool wait, a lock, a paused VM) before its answer is
+    # taken for dead, and clocks of replicas may differ by seconds, never by that much. With
+    # SQLite (one serving process) every `streaming` row is swept at start-up at once.
+    stream_heartbeat_s: float = Field(default=2.0, gt=0)
+    stream_orphaned_after_s: float = Field(default=30.0, gt=0)
+
     # OpenAI-compatible LLM server (vLLM, LM Studio, Ollama, llama.cpp). Unset: extractive engine.
     llm_base_url: str | None = None
     llm_model: str = "BioMistral/BioMistral-7B"
@@ -92,6 +102,10 @@ class Settings(BaseSettings):
     audit_checkpoint_dir: Path | None = None
     audit_seal_interval_s: float = Field(default=0.5, gt=0)
     audit_checkpoint_interval_s: float = Field(default=60.0, gt=0)
+    # The scheduled check of the whole chain against the newest checkpoint, for monitoring
+    # (lumen_audit_chain_verified). It reads and hashes every entry, ~3 s per 100,000 (SQLite
+    # or PostgreSQL, 2 cores): 1% of a core at 100,000 entries; raise it as the log grows.
+    audit_verify_interval_s: float = Field(default=300.0, gt=0)
 
     # Background jobs (issue 12). in-process: one thread per queue in the serving process (the
     # embedded default; an Edge shard opens in one process). celery: Celery workers started

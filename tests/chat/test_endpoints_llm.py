@@ -20,6 +20,7 @@ from lumen.chat.engines.extractive import ExtractiveEngine
 from lumen.chat.engines.openai_compat import OpenAICompatEngine
 from lumen.chat.engines.selector import ResilientEngine
 from lumen.chat.service import ChatService
+from lumen.chat.streams import StreamWatch
 from tests.accounts import register
 from tests.chat.fake_llm import FakeLLMServer, Script
 from tests.chat.sse_client import stream_answer
@@ -56,6 +57,14 @@ def llm_app(small_runtime, llm_server: FakeLLMServer) -> LiveServer:  # type: ig
         retrieval_k=4,
         max_message_chars=4000,
         audit=small_runtime.audit,
+        # Beside the session's live server on the same database: never sweep its answers.
+        streams=StreamWatch(
+            small_runtime.db,
+            small_runtime.keys,
+            heartbeat_s=2,
+            orphaned_after_s=30,
+            single_process=False,
+        ),
     )
     chat = ChatService(
         db=small_runtime.db,

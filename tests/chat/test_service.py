@@ -21,6 +21,7 @@ from lumen.chat.answers import Answers
 from lumen.chat.engines.base import DirectEngine
 from lumen.chat.engines.extractive import ExtractiveEngine
 from lumen.chat.service import ChatService
+from lumen.chat.streams import StreamWatch
 from lumen.db import Database
 from lumen.migrate import upgrade_to_head
 from lumen.security.encryption import load_key_ring
@@ -59,6 +60,7 @@ async def chat(small_runtime, tmp_path: Path) -> AsyncIterator[Chat]:  # type: i
         retrieval_k=4,
         max_message_chars=4000,
         audit=audit,
+        streams=StreamWatch(db, keys, heartbeat_s=2, orphaned_after_s=30, single_process=True),
     )
     service = ChatService(
         db=db,

@@ -3,7 +3,8 @@
 Flow of ``ask`` (DESIGN.md): validate → store the question (encrypted) → safety triage →
 hybrid retrieval → answer engine → stream ``meta``, ``token``…, ``done`` → store the answer.
 A client that goes away cancels generation; the partial answer is kept as ``stopped``, never as
-a finished answer.
+a finished answer. While it streams, ``streams`` keeps its row alive with the text sent so far,
+so that a process that dies mid-answer leaves a ``stopped`` answer, not a ``streaming`` one.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass
 
 import anyio
 
@@ -23,7 +23,6 @@ from lumen.chat.citations import CitationFilter, valid_citations
 from lumen.chat.disclaimer import DISCLAIMER
 from lumen.chat.engines.base import EngineFailed, EngineStarter, phrases, prefixed
 from lumen.chat.gaps import plan_answer
-from lumen.chat.models import Message
 from lumen.chat.repository import ChatRepository
 from lumen.chat.schemas import (
     ChatEvent,
@@ -35,6 +34,7 @@ from lumen.chat.schemas import (
     Timings,
     TokenEvent,
 )
+from lumen.chat.streams import StreamWatch
 from lumen.chat.triage import Triage, escalation_answer, support_note
 from lumen.db import Database
 from lumen.knowledge.retrieval import Retriever
@@ -53,14 +53,6 @@ class AnswerFailed(Problem):
     title = "Answer interrupted"
 
 
-@dataclass
-class _Answer:
-    """Mutable state of one answer while it streams."""
-
-    message: Message
-    text: str = ""
-
-
 class Answers:
     """Questions in, streams of answer events out; both stored, sealed, with their audit."""
 
@@ -74,6 +66,7 @@ class Answers:
         retrieval_k: int,
         max_message_chars: int,
         audit: AuditLog,
+        streams: StreamWatch,
     ) -> None:
         self._db = db
         self._keys = keys
@@ -83,6 +76,7 @@ class Answers:
         self._k = retrieval_k
         self._max_chars = max_message_chars
         self._audit = audit
+        self.streams = streams
 
     async def ask(
         self,
@@ -183,19 +177,20 @@ class Answers:
         else:
             engine, deltas = "extractive", phrases(plan.note)
         sources = [SourceOut.from_hit(n, hit) for n, hit in enumerate(plan.hits, start=1)]
-        answer = _Answer(await self._insert_answer(conversation_id, engine, sources, support))
-        yield MetaEvent(
-            conversation_id=conversation_id,
-            message_id=answer.message.id,
-            kind="answer",
-            engine=engine,
-            sources=sources,
-            support=support,
-        )
+        answer = self.streams.track(len(sources))
         first_token_ms: float | None = None
         citation_filter = CitationFilter(len(sources))
         status = "stopped"
         try:
+            await self._insert_answer(answer.message_id, conversation_id, engine, sources, support)
+            yield MetaEvent(
+                conversation_id=conversation_id,
+                message_id=answer.message_id,
+                kind="answer",
+                engine=engine,
+                sources=sources,
+                support=support,
+            )
             # aclosing: a client that disconnects closes the engine's stream (and its HTTP
             # request to the LLM server) at once, not when the generator is collected.
             async with aclosing(deltas):
@@ -205,10 +200,12 @@ class Answers:
                             first_token_ms = elapsed_ms()
                         answer.text += text
                         yield TokenEvent(text=text)
+                        answer.mark_sent()
             tail = citation_filter.flush()
             if tail:
                 answer.text += tail
                 yield TokenEvent(text=tail)
+                answer.mark_sent()
             status = "complete"
         except EngineFailed as exc:
             status = "failed"
@@ -222,14 +219,17 @@ class Answers:
             )
         finally:
             citations = valid_citations(answer.text, len(sources))
-            with anyio.CancelScope(shield=True):
-                async with self._db.async_session() as session:
-                    repo = ChatRepository(session, self._keys)
-                    await repo.finish_message(answer.message.id, answer.text, status, citations)
-                    await session.commit()
+            try:
+                with anyio.CancelScope(shield=True):
+                    async with self._db.async_session() as session:
+                        repo = ChatRepository(session, self._keys)
+                        await repo.finish_message(answer.message_id, answer.text, status, citations)
+                        await session.commit()
+            finally:
+                self.streams.untrack(answer)
         if status == "complete":
             yield DoneEvent(
-                message_id=answer.message.id,
+                message_id=answer.message_id,
                 citations=citations,
                 disclaimer=DISCLAIMER,
                 timings_ms=Timings(
@@ -277,14 +277,15 @@ class Answers:
 
     async def _insert_answer(
         self,
+        message_id: uuid.UUID,
         conversation_id: uuid.UUID,
         engine: str,
         sources: list[SourceOut],
         support: SupportNote | None,
-    ) -> Message:
+    ) -> None:
         """The answer's row, empty and ``streaming``; with the support note's audit entry."""
         async with self._db.async_session() as session:
-            message = ChatRepository(session, self._keys).add_message(
+            ChatRepository(session, self._keys).add_message(
                 conversation_id,
                 "assistant",
                 "",
@@ -292,12 +293,12 @@ class Answers:
                 status="streaming",
                 sources=[s.model_dump() for s in sources],
                 support=support.model_dump() if support is not None else None,
+                message_id=message_id,
             )
             if support is not None:
                 event = _triage_event(AuditAction.SUPPORT_NOTE, conversation_id)
                 await self._audit.append(session, event)
             await session.commit()
-        return message
 
 
 def _triage_event(action: AuditAction, conversation_id: uuid.UUID) -> AuditEvent:

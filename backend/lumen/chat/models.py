@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, LargeBinary
+from sqlalchemy import JSON, Column, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from lumen.db import utcnow
@@ -29,10 +29,25 @@ class Message(SQLModel, table=True):
     """One message. ``status`` says whether an assistant answer finished.
 
     ``complete``: finished; ``streaming``: being generated; ``stopped``: the client went away or
-    asked to stop; ``failed``: the engine failed. Only ``complete`` answers are shown as such.
+    asked to stop, or the process streaming it died; ``failed``: the engine failed. Only
+    ``complete`` answers are shown as such.
+
+    ``stream_heartbeat_at``: when the process streaming the answer last said it was alive (at
+    the insert, then every ``stream_heartbeat_s`` with the text sent so far); ``None`` for a
+    message that never streamed. A ``streaming`` row whose heartbeat is older than
+    ``stream_orphaned_after_s`` is orphaned (``chat.streams``); the partial index keeps the
+    sweep for them a look-up of the few streaming rows, not a scan of every message.
     """
 
     __tablename__ = "messages"
+    __table_args__ = (
+        Index(
+            "ix_messages_streaming_heartbeat",
+            "stream_heartbeat_at",
+            postgresql_where=text("status = 'streaming'"),
+            sqlite_where=text("status = 'streaming'"),
+        ),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     conversation_id: uuid.UUID = Field(
@@ -51,6 +66,7 @@ class Message(SQLModel, table=True):
     # holds no message text), or None.
     support: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, index=True)
+    stream_heartbeat_at: datetime | None = Field(default=None)
 
 
 class TriageEvent(SQLModel, table=True):

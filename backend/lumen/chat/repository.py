@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import CursorResult, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -104,9 +106,11 @@ class ChatRepository:
         status: str = "complete",
         sources: list[dict[str, Any]] | None = None,
         support: dict[str, Any] | None = None,
+        message_id: uuid.UUID | None = None,
     ) -> Message:
-        """A new message of the conversation holding ``text``."""
-        message_id = uuid.uuid4()
+        """A new message of the conversation holding ``text`` (a ``streaming`` one with its
+        first heartbeat); ``message_id`` when the caller chose it, else a new one."""
+        message_id = message_id or uuid.uuid4()
         sealed = self._keys.seal(text, _message_aad(message_id))
         message = Message(
             id=message_id,
@@ -119,6 +123,7 @@ class ChatRepository:
             key_id=sealed.key_id,
             sources=sources or [],
             support=support,
+            stream_heartbeat_at=utcnow() if status == "streaming" else None,
         )
         self.session.add(message)
         return message
@@ -136,6 +141,38 @@ class ChatRepository:
         message.status = status
         message.citations = citations
         self.session.add(message)
+
+    async def save_streamed_text(
+        self, message_id: uuid.UUID, text: str, citations: list[int], at: datetime
+    ) -> None:
+        """A streaming answer's heartbeat: the text sent so far and its citations, at ``at``.
+        Nothing when the answer is no longer ``streaming`` (finished or swept meanwhile: the
+        condition is checked by the update itself, so a late heartbeat never undoes an end)."""
+        sealed = self._keys.seal(text, _message_aad(message_id))
+        await self.session.exec(
+            update(Message)
+            .where(col(Message.id) == message_id, col(Message.status) == "streaming")
+            .values(
+                content_ciphertext=sealed.ciphertext,
+                key_id=sealed.key_id,
+                citations=citations,
+                stream_heartbeat_at=at,
+            )
+        )
+
+    async def stop_orphaned_answers(
+        self, heartbeat_before: datetime | None, live: Sequence[uuid.UUID]
+    ) -> int:
+        """Mark ``streaming`` answers ``stopped`` (keeping their last saved text): those whose
+        heartbeat is older than ``heartbeat_before`` (``None``: every one), never those in
+        ``live``; how many."""
+        statement = update(Message).where(col(Message.status) == "streaming")
+        if heartbeat_before is not None:
+            statement = statement.where(col(Message.stream_heartbeat_at) < heartbeat_before)
+        if live:
+            statement = statement.where(col(Message.id).not_in(live))
+        result: CursorResult[Any] = await self.session.exec(statement.values(status="stopped"))
+        return result.rowcount
 
     def touch(self, conversation: Conversation) -> None:
         """Mark the conversation as just active."""

@@ -11,8 +11,8 @@ by the repository, never here.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 
 from lumen.audit.actions import AuditAction
@@ -75,7 +75,7 @@ class ChatService:
         event = _event(caller, client, AuditAction.CONVERSATION_READ, conversation_id)
         async with self._failures_recorded(event), self._db.async_session() as session:
             detail = await _detail(
-                ChatRepository(session, self._keys), caller.owner_id, conversation_id
+                ChatRepository(session, self._keys), caller.owner_id, conversation_id, self._shown
             )
             await self._audit.append(session, event)
             await session.commit()
@@ -108,7 +108,8 @@ class ChatService:
         """The conversation with its opened messages, unaudited (break glass and data export
         record their own entries). Raises ``NotFound``."""
         async with self._db.async_session() as session:
-            return await _detail(ChatRepository(session, self._keys), owner_id, conversation_id)
+            repo = ChatRepository(session, self._keys)
+            return await _detail(repo, owner_id, conversation_id, self._shown)
 
     async def owner_of(self, conversation_id: uuid.UUID) -> str:
         """The owner id of a conversation (break glass). Raises ``NotFound``."""
@@ -121,7 +122,7 @@ class ChatService:
         async with self._db.async_session() as session:
             repo = ChatRepository(session, self._keys)
             rows = await repo.conversations_of(owner_id, limit=None)
-            return [await _detail(repo, owner_id, row.id) for row in rows]
+            return [await _detail(repo, owner_id, row.id, self._shown) for row in rows]
 
     async def delete_all(self, owner_id: str) -> int:
         """Delete every conversation of the owner with its messages; how many."""
@@ -178,6 +179,14 @@ class ChatService:
                 repo, await repo.owned_message(owner_id, conversation_id, message_id)
             )
 
+    def watching_streams(self) -> AbstractAsyncContextManager[None]:
+        """For the server's lifespan: stop the answers a dead process left streaming, then
+        keep this process's streaming answers alive in the background (``chat.streams``)."""
+        return self._answers.streams.watching()
+
+    def _shown(self, message: Message) -> str:
+        return self._answers.streams.shown_status(message)
+
     async def readiness(self) -> Readiness:
         """The answer engines' part of ``/readyz`` (``llm``). An LLM that is down does not
         make Lumen unready: answers degrade to the extractive engine."""
@@ -229,13 +238,16 @@ def _event(
 
 
 async def _detail(
-    repo: ChatRepository, owner_id: str, conversation_id: uuid.UUID
+    repo: ChatRepository,
+    owner_id: str,
+    conversation_id: uuid.UUID,
+    shown_status: Callable[[Message], str],
 ) -> ConversationDetail:
     conversation = await repo.owned_conversation(owner_id, conversation_id)
     messages = await repo.messages_of(conversation_id)
     return ConversationDetail(
         **_conversation_out(repo, conversation).model_dump(),
-        messages=[_message_out(repo, m) for m in messages],
+        messages=[_message_out(repo, m, shown_status(m)) for m in messages],
     )
 
 
@@ -250,12 +262,15 @@ def _conversation_out(
     )
 
 
-def _message_out(repo: ChatRepository | ChatTexts, message: Message) -> MessageOut:
+def _message_out(
+    repo: ChatRepository | ChatTexts, message: Message, status: str | None = None
+) -> MessageOut:
+    """The message as shown; ``status`` overrides the stored one (an orphaned answer)."""
     return MessageOut(
         id=message.id,
         role=message.role,
         kind=message.kind,
-        status=message.status,
+        status=status or message.status,
         content=repo.text_of(message),
         engine=message.engine,
         sources=[SourceOut.model_validate(s) for s in message.sources],
