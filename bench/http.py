@@ -34,8 +34,13 @@ from tests.servers import lumen_serve
 
 def peak_rss_mb(pid: int) -> float:
     """VmHWM of a live process, MiB."""
+    return memory_mb(pid, "VmHWM")
+
+
+def memory_mb(pid: int, field: str) -> float:
+    """A memory figure of a live process from ``/proc/PID/status`` (``VmRSS``, ``VmHWM``), MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -62,9 +67,14 @@ async def signed_in(url: str, timeout: float) -> AsyncIterator[httpx.AsyncClient
         yield client
 
 
-async def ask(client: httpx.AsyncClient, question: str) -> tuple[float, float, bool]:
-    """One streamed answer in a new conversation: (first token ms, total ms, ok)."""
-    conversation = (await client.post("/api/v1/conversations", json={})).json()["id"]
+async def ask(
+    client: httpx.AsyncClient, question: str, conversation: str | None = None
+) -> tuple[float, float, bool]:
+    """One streamed answer in ``conversation``, else in a new one: (first token ms, total ms,
+    ok: the stream ended with ``done``). A response that is not an event stream (a non-2xx
+    problem) raises ``httpx_sse.SSEError``, an ``httpx.HTTPError``."""
+    if conversation is None:
+        conversation = (await client.post("/api/v1/conversations", json={})).json()["id"]
     started = time.perf_counter()
     first: float | None = None
     ok = False
