@@ -13,7 +13,6 @@ from pathlib import Path
 import anyio
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import make_asgi_app
 from starlette.middleware.sessions import SessionMiddleware
 
 from lumen.account.endpoints import router as account_router
@@ -35,6 +34,7 @@ from lumen.knowledge.uploads.endpoints import router as uploads_router
 from lumen.migrate import upgrade_to_head
 from lumen.observability.health import router as health_router
 from lumen.observability.logging import configure_logging, configure_sentry
+from lumen.observability.metrics import AnswerMetrics, Metrics
 from lumen.problems import install_problem_handlers, install_translation
 from lumen.runtime import Server, build_server
 from lumen.security.encryption import load_key_ring
@@ -59,6 +59,7 @@ def create_app(
     settings = settings or get_settings()
     configure_logging(settings)
     configure_sentry(settings)
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -70,7 +71,8 @@ def create_app(
             if runtime is not None
             else await anyio.to_thread.run_sync(build_server, settings)
         )
-        app.state.services = active.services()
+        app.state.services = {**active.services(), AnswerMetrics: metrics.answers}
+        metrics.server.bind(active.jobs, active.breaker, active.audit_watch)
         app.state.operator_token = secrets.token_urlsafe(32)
         server_file = _write_server_file(settings, app.state.operator_token)
         if seed:
@@ -83,6 +85,7 @@ def create_app(
                     on_ready()
                 yield
         finally:
+            metrics.server.unbind()
             server_file.unlink(missing_ok=True)
             if owned:
                 await active.aclose()
@@ -121,7 +124,7 @@ def create_app(
     app.include_router(drugs_router)
     app.include_router(jobs_router)
     app.include_router(fhir_router)
-    app.mount("/metrics", make_asgi_app())
+    metrics.install(app)  # after the middleware, before the frontend's catch-all mount
     if FRONTEND_DIR.is_dir():
         app.mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend")
     return app

@@ -18,6 +18,7 @@ from lumen.account.tokens import ApiTokenService
 from lumen.admin.knowledge.service import KnowledgeAdmin
 from lumen.admin.service import BreakGlassService, UserAdminService
 from lumen.audit.service import AuditLog, AuditReview, open_audit_log
+from lumen.audit.verification import ChainWatch
 from lumen.auth.oidc import OidcClient
 from lumen.auth.service import AuthService
 from lumen.auth.sessions import Sessions, open_session_store
@@ -93,7 +94,8 @@ class Server(Runtime):
     """Everything ``lumen serve`` runs, each part built before the server is (no field is
     filled in later). ``llm`` and ``breaker`` are ``None`` when no LLM server is configured
     (``LUMEN_LLM_BASE_URL`` unset): answers then come from the extractive engine; ``oidc`` is
-    ``None`` without an organisation sign-in (``LUMEN_OIDC_ISSUER`` unset)."""
+    ``None`` without an organisation sign-in (``LUMEN_OIDC_ISSUER`` unset). ``audit_watch``
+    checks the audit chain every ``audit_verify_interval_s`` for ``/metrics``."""
 
     keys: KeyRing
     triage: Triage
@@ -116,9 +118,11 @@ class Server(Runtime):
     break_glass: BreakGlassService
     account: AccountService
     uploads: UploadService
+    audit_watch: ChainWatch
 
     async def _close_parts(self) -> None:
         self.worker.stop()
+        await anyio.to_thread.run_sync(self.audit_watch.stop)
         if self.ingestion_process is not None:
             await anyio.to_thread.run_sync(self.ingestion_process.close)
         await anyio.to_thread.run_sync(self.audit.sealer.stop)
@@ -268,6 +272,8 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
     analyzer = parts["retriever"].analyzer
     users = UserAdminService(parts["db"], sessions, parts["audit"], settings.invitation_ttl_h)
     parts["audit"].sealer.start()
+    audit_watch = ChainWatch(parts["audit"], settings.audit_verify_interval_s)
+    audit_watch.start()
     return Server(
         **parts,
         keys=keys,
@@ -299,6 +305,7 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
             upload_limits,
             analyzer.refresh if analyzer is not None else None,
         ),
+        audit_watch=audit_watch,
     )
 
 

@@ -125,23 +125,37 @@ class Checkpoints:
         """Every checkpoint whose signature verifies with this key, oldest first. Raises
         ``InvalidCheckpoint`` naming a file that is unreadable or whose signature fails (a
         forged or altered checkpoint is itself evidence of tampering)."""
-        found = []  # file names carry the seq in 12 digits: name order is seq order
-        for path in sorted(self.folder.glob(f"{FILE_PREFIX}*.json")):
-            try:
-                checkpoint = Checkpoint(**json.loads(path.read_text()))
-                signature = base64.b64decode(checkpoint.signature, validate=True)
-                self._public.verify(signature, checkpoint.signed_bytes())
-            except (ValueError, TypeError, InvalidSignature) as exc:
-                raise InvalidCheckpoint(f"{path.name}: the signature does not verify") from exc
-            found.append(checkpoint)
-        return found
+        return [self._signed(path) for path in self._paths()]
+
+    def latest_signed(self) -> Checkpoint | None:
+        """The newest checkpoint, its signature checked (one file read, one Ed25519
+        verification: what the scheduled chain check needs), or ``None`` when there is none.
+        Raises ``InvalidCheckpoint`` when that newest file does not verify."""
+        paths = self._paths()
+        return self._signed(paths[-1]) if paths else None
 
     def latest(self) -> Checkpoint | None:
         """The newest checkpoint (by ``seq``), unverified: for deciding whether to write."""
-        paths = sorted(self.folder.glob(f"{FILE_PREFIX}*.json"))
+        paths = self._paths()
         if not paths:
             return None
         return Checkpoint(**json.loads(paths[-1].read_text()))
+
+    def _paths(self) -> list[Path]:
+        """Checkpoint files oldest first: names carry the seq in 12 digits, so name order is
+        seq order."""
+        return sorted(self.folder.glob(f"{FILE_PREFIX}*.json"))
+
+    def _signed(self, path: Path) -> Checkpoint:
+        """The checkpoint in ``path``; raises ``InvalidCheckpoint`` if it does not parse or
+        its signature fails."""
+        try:
+            checkpoint = Checkpoint(**json.loads(path.read_text()))
+            signature = base64.b64decode(checkpoint.signature, validate=True)
+            self._public.verify(signature, checkpoint.signed_bytes())
+        except (ValueError, TypeError, InvalidSignature) as exc:
+            raise InvalidCheckpoint(f"{path.name}: the signature does not verify") from exc
+        return checkpoint
 
 
 class InvalidCheckpoint(ValueError):

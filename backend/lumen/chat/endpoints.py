@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 
@@ -15,7 +16,7 @@ from fastapi import APIRouter, Request, Response, status
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from lumen.chat.answers import AnswerEvents
-from lumen.chat.deps import ChatServiceDep
+from lumen.chat.deps import AnswerMetricsDep, ChatServiceDep
 from lumen.chat.schemas import (
     EVENT_NAMES,
     ChatEvent,
@@ -85,6 +86,7 @@ async def post_message(
     body: MessageCreate,
     request: Request,
     chat: ChatServiceDep,
+    metrics: AnswerMetricsDep,
     user: CurrentUser,
     client: ClientDep,
 ) -> Response | MessageOut:
@@ -95,8 +97,11 @@ async def post_message(
     Errors before the answer starts (422 empty or over 4,000 characters, 404 unknown
     conversation, 429 past the per-user rate) are problem+json in both modes.
     """
+    started_s = time.perf_counter()
     events = await chat.ask(user, client, conversation_id, body.content, body.set_id)
-    return await _respond(request, events, chat, user.owner_id, conversation_id)
+    return await _respond(
+        request, metrics.observe(events, started_s), chat, user.owner_id, conversation_id
+    )
 
 
 @router.post(
@@ -109,11 +114,15 @@ async def regenerate_message(
     message_id: uuid.UUID,
     request: Request,
     chat: ChatServiceDep,
+    metrics: AnswerMetricsDep,
     user: CurrentUser,
 ) -> Response | MessageOut:
     """Answer again a stopped or failed answer's question; same response modes as asking."""
+    started_s = time.perf_counter()
     events = await chat.regenerate(user, conversation_id, message_id)
-    return await _respond(request, events, chat, user.owner_id, conversation_id)
+    return await _respond(
+        request, metrics.observe(events, started_s), chat, user.owner_id, conversation_id
+    )
 
 
 async def _respond(

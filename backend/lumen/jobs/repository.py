@@ -3,13 +3,17 @@ the service on async ones."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import func
 from sqlmodel import col, select
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from lumen.jobs.models import Job
 
 UNFINISHED = ("queued", "running")
 FINISHED = ("succeeded", "failed", "cancelled")
+STATUSES = UNFINISHED + FINISHED
 
 
 def recent(limit: int) -> SelectOfScalar[Job]:
@@ -30,3 +34,11 @@ def unfinished() -> SelectOfScalar[Job]:
 def succeeded() -> SelectOfScalar[Job]:
     """Jobs that finished without a failure."""
     return select(Job).where(Job.status == "succeeded")
+
+
+def census() -> Select[str, str, int, datetime]:
+    """Jobs per ``(kind, status)``: their number and the oldest ``created_at`` of each group.
+    One GROUP BY over ``jobs``, the same SQL on SQLite and PostgreSQL."""
+    return select(Job.kind, Job.status, func.count(), func.min(Job.created_at)).group_by(
+        col(Job.kind), col(Job.status)
+    )

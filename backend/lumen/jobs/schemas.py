@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -39,3 +40,14 @@ class JobCreate(BaseModel):
 
     kind: str
     source: str
+
+
+@dataclass(frozen=True)
+class JobCount:
+    """``count`` jobs of ``kind`` in ``status``, the oldest created at ``oldest_created_at``
+    (UTC): one row of the job census that ``/metrics`` reports."""
+
+    kind: str
+    status: str
+    count: int
+    oldest_created_at: datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC
 
 import anyio
 
@@ -13,6 +14,7 @@ from lumen.db import Database
 from lumen.jobs import repository
 from lumen.jobs.kinds import JobRunner
 from lumen.jobs.models import Job
+from lumen.jobs.schemas import JobCount
 from lumen.observability.readiness import Readiness
 from lumen.problems import InvalidInput, NotFound
 
@@ -69,6 +71,28 @@ class JobService:
         return await anyio.to_thread.run_sync(
             lambda: self._worker.submit(kind, source, unit, actor=actor, owner_id=owner_id)
         )
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """The job kinds this process's runner runs."""
+        return self._worker.kinds
+
+    def census(self) -> list[JobCount]:
+        """Jobs per kind and status with the oldest of each (one GROUP BY query). Sync: the
+        scrape-time metrics collector calls it off the event loop. Raises what the database
+        raises (``sqlalchemy.exc.SQLAlchemyError``)."""
+        with self._db.session() as session:
+            rows = session.execute(repository.census()).all()
+        return [
+            JobCount(
+                kind,
+                status,
+                count,
+                # SQLite hands back naive datetimes; every stored time is UTC.
+                oldest if oldest.tzinfo is not None else oldest.replace(tzinfo=UTC),
+            )
+            for kind, status, count, oldest in rows
+        ]
 
     async def readiness(self) -> Readiness:
         """``jobs``: the queued and running jobs with their progress. Never unready (a
