@@ -23,12 +23,13 @@ endif
 FRONTEND_SOURCES := $(shell find frontend/app frontend/components frontend/lib frontend/public -type f 2>/dev/null) frontend/package-lock.json frontend/next.config.mjs frontend/tailwind.config.ts
 FRONTEND_OUT := frontend/out/index.html
 
-.PHONY: help install run test lint bench format e2e screenshot frontend openapi
+.PHONY: help install run test lint bench soak format e2e screenshot frontend openapi
 
 help:
 	@echo "make run    install, migrate, build the web app, load the knowledge base, serve on :8000"
 	@echo "make test   lint + every test (unit, PostgreSQL, Redis, real LLM server, browser)"
 	@echo "make bench  measure retrieval quality, ingestion, latency, memory -> bench/results.md"
+	@echo "make soak   30 minutes of 20 streaming clients: errors and memory growth -> bench/results.md"
 	@echo "make lint   ruff + mypy --strict"
 
 $(STAMP): pyproject.toml
@@ -106,6 +107,12 @@ screenshot: e2e
 
 bench: $(STAMP) $(LLM_STAMP)
 	$(BIN)/python -m bench.run
+
+# 30 minutes of 20 concurrent streaming patients against lumen serve (not part of make test):
+# 0 errors and resident memory growth <= 5 % after warm-up, written to bench/results.md.
+# SOAK_ARGS passes options (e.g. SOAK_ARGS="--data-dir DIR" to soak another index).
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak --minutes 30 --streams 20 $(SOAK_ARGS)
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix backend tests bench
