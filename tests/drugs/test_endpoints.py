@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from lumen.knowledge.labels import LabelCursor, LabelTier
+
 
 @pytest.fixture
 def client(patient) -> httpx.Client:  # type: ignore[no-untyped-def]
@@ -60,3 +62,14 @@ def test_a_cursor_no_page_gave_is_422_problem_json(client: httpx.Client) -> None
     response = client.get("/api/v1/drugs", params={"q": "lip", "cursor": "forged"})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_query_or_cursor_with_a_nul_is_422_problem_json(client: httpx.Client) -> None:
+    # Found by the API contract test: a NUL ended SQLite's FTS5 phrase and the search was a 500.
+    for q in ("lip\x00itor", "\x00\x00\x00", "tab\there"):
+        response = client.get("/api/v1/drugs", params={"q": q})
+        assert response.status_code == 422, q
+        assert response.headers["content-type"] == "application/problem+json"
+    forged = LabelCursor(LabelTier.BRAND_PREFIX, "lip\x00", "x").encode()
+    response = client.get("/api/v1/drugs", params={"q": "lip", "cursor": forged})
+    assert response.status_code == 422

@@ -33,7 +33,15 @@ def _summary(document: Document) -> DrugSummary:
 async def search_drugs(
     knowledge: KnowledgeDep,
     caller: DrugReader,
-    q: Annotated[str, Query(max_length=200, description="Brand or generic name")] = "",
+    q: Annotated[
+        str,
+        Query(
+            max_length=200,
+            # No control characters: no drug name has one, and a NUL ends an FTS5 string.
+            pattern=r"^[^\x00-\x1f\x7f]*$",
+            description="Brand or generic name",
+        ),
+    ] = "",
     limit: Annotated[
         int, Query(ge=1, le=LABEL_PAGE_MAX, description="Labels per page")
     ] = LABEL_PAGE_SIZE,
@@ -43,7 +51,7 @@ async def search_drugs(
 ) -> DrugList:
     """One page of FDA labels whose brand or generic name starts with ``q``, or contains it
     (``q`` of 3 characters or more), ranked as ``lumen.knowledge.labels`` says; every label
-    for an empty ``q``. 422 for a cursor no page gave."""
+    for an empty ``q``. 422 for a ``q`` with a control character, or a cursor no page gave."""
     page = await knowledge.search_labels(q, limit=limit, cursor=cursor)
     return DrugList(
         items=[_summary(d) for d in page.labels],

@@ -102,6 +102,8 @@ class LabelCursor:
             tier, key, document_id = json.loads(raw)
             if not (isinstance(key, str) and isinstance(document_id, str)):
                 raise ValueError("key and document id must be strings")
+            if "\x00" in key or "\x00" in document_id:
+                raise ValueError("no NUL: PostgreSQL text cannot hold one")
             return cls(LabelTier(tier), key, document_id)
         except (binascii.Error, UnicodeDecodeError, ValueError, TypeError) as exc:
             raise InvalidInput("The cursor is not one a previous page gave.") from exc

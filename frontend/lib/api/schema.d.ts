@@ -935,7 +935,7 @@ export interface paths {
          * Search Drugs
          * @description One page of FDA labels whose brand or generic name starts with ``q``, or contains it
          *     (``q`` of 3 characters or more), ranked as ``lumen.knowledge.labels`` says; every label
-         *     for an empty ``q``. 422 for a cursor no page gave.
+         *     for an empty ``q``. 422 for a ``q`` with a control character, or a cursor no page gave.
          */
         get: operations["search_drugs_api_v1_drugs_get"];
         put?: never;
