@@ -77,7 +77,6 @@ openapi: $(STAMP) frontend/node_modules/.package-lock.json
 openapi-check: $(STAMP) frontend/node_modules/.package-lock.json
 	$(BIN)/python -m lumen.openapi --check frontend/lib/api/openapi.json
 
-# Browser tests in Debian's Chromium (installed when missing: CI machines start bare).
 # promtool for tests/infra: Debian's prometheus package unpacked into the venv, not installed
 # (installing it would start a Prometheus daemon).
 PROMTOOL := $(VENV)/prometheus/usr/bin/promtool
@@ -87,6 +86,7 @@ $(PROMTOOL): | $(STAMP)
 # Debian's nginx for tests/infra/test_nginx_proxy.py (the test runs its own unprivileged instance).
 /usr/sbin/nginx:
 	apt-get update -qq && apt-get install -y -qq nginx-light
+# Browser tests in Debian's Chromium (installed when missing: CI machines start bare).
 /usr/bin/chromium:
 	apt-get update -qq && apt-get install -y -qq chromium
 e2e/node_modules/.package-lock.json: e2e/package-lock.json
