@@ -341,7 +341,7 @@ def _job_runner(settings: Settings, db: Database, kinds: dict[str, JobKind]) -> 
             "index is written by the serving process, LUMEN_JOBS_RUNNER=in-process)"
         )
     queues = {name: kind.queue for name, kind in kinds.items()}
-    return CeleryRunner(db, queues, create_celery(settings), settings)
+    return CeleryRunner(db, queues, create_celery(settings, publisher=True), settings)
 
 
 def build_worker_context(settings: Settings) -> WorkerContext:

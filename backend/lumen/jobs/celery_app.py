@@ -58,10 +58,21 @@ class WorkerContext:
     limits: Limits
 
 
-def create_celery(settings: Settings) -> Celery:
+# A send to an unreachable broker: one more try, 0.2 s later (kombu's ``retry_policy``);
+# the job stays recorded as queued and stale-job recovery sends it later.
+PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0.0, "interval_max": 0.2}
+
+
+def create_celery(settings: Settings, publisher: bool = False) -> Celery:
     """The Celery application for ``settings``: broker and result backend at
     ``settings.broker_url`` (Redis), keys under ``redis_key_prefix``, queues ``ingest`` and
-    ``export``. Raises ``ValueError`` without a broker URL."""
+    ``export``. Raises ``ValueError`` without a broker URL.
+
+    ``publisher``: the API's application, which only sends tasks. Its broker sockets give up
+    after ``redis_timeout_s`` and a send is tried twice (``PUBLISH_RETRY``), so a hung or gone
+    broker holds a request a few seconds (3.2 s hung, ``tests/faults/test_broker.py``), not for
+    ever (kombu's Redis transport has no socket timeout by default). Workers keep the
+    defaults: their blocking reads of the queue wait on purpose."""
     broker = settings.broker_url
     if not broker:
         raise ValueError("Celery needs a broker: set LUMEN_CELERY_BROKER_URL or LUMEN_REDIS_URL")
@@ -72,6 +83,9 @@ def create_celery(settings: Settings) -> Celery:
         "unacked_restore_throttle": 1,
         "global_keyprefix": f"{settings.redis_key_prefix}:celery:",
     }
+    if publisher:
+        transport["socket_timeout"] = settings.redis_timeout_s
+        transport["socket_connect_timeout"] = settings.redis_timeout_s
     app = Celery("lumen", broker=broker, backend=broker)
     app.conf.update(
         task_acks_late=True,
@@ -105,7 +119,9 @@ def register_tasks(app: Celery, settings: Settings, context: Callable[[], Worker
     expires_s = settings.celery_task_expires_s
 
     def send_batch(job_id: str, seq: int, queue: str) -> None:
-        app.send_task(BATCH, args=[job_id, seq, queue], queue=queue, expires=expires_s)
+        app.send_task(
+            BATCH, args=[job_id, seq, queue], queue=queue, expires=expires_s, ignore_result=True
+        )
 
     def backoff_s(retries: int) -> float:
         return float(min(RETRY_CAP_S, RETRY_BASE_S * 2**retries))
@@ -144,7 +160,13 @@ def register_tasks(app: Celery, settings: Settings, context: Callable[[], Worker
         for job_id in execution.unstarted_jobs(ctx.db, ctx.limits.stale_after_s):
             queue = _queue_of(ctx, job_id)
             if queue:
-                app.send_task(START, args=[str(job_id), queue], queue=queue, expires=expires_s)
+                app.send_task(
+                    START,
+                    args=[str(job_id), queue],
+                    queue=queue,
+                    expires=expires_s,
+                    ignore_result=True,
+                )
                 sent += 1
         if sent:
             logger.info("stale-job recovery sent %d task(s) again", sent)
@@ -233,7 +255,14 @@ class CeleryRunner:
     def _send_start(self, job_id: uuid.UUID, queue: str) -> None:
         try:
             self._app.send_task(
-                START, args=[str(job_id), queue], queue=queue, expires=self._expires_s
+                START,
+                args=[str(job_id), queue],
+                queue=queue,
+                expires=self._expires_s,
+                retry_policy=PUBLISH_RETRY,
+                # No result is read (the jobs table is the status): without this, every send
+                # first subscribes to the result backend, which has no timeout.
+                ignore_result=True,
             )
         except Exception as exc:  # kombu's OperationalError and friends: the row stays queued
             logger.error("job %s: could not reach the broker: %s", job_id, type(exc).__name__)
