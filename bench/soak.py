@@ -199,6 +199,13 @@ def run(data_dir: Path, seed_dir: Path, minutes: float, streams: int) -> dict[st
         "rss_max_mb": max(mb for _t, mb in tally.rss),
         "rss_growth_pct": growth,
         "rss_samples": len(tally.rss),
+        # Mean RSS over each fifth of the run: a leak climbs steadily, a filling cache flattens.
+        "rss_by_fifth_mb": [
+            float(np.mean(v))
+            if (v := [mb for t, mb in tally.rss if k <= t / fifth < k + 1])
+            else None
+            for k in range(5)
+        ],
         "database_mb_before": database_before,
         "database_mb_after": _database_mb(data_dir),
         "passed": tally.errors == 0 and growth <= MAX_RSS_GROWTH_PCT,
@@ -238,6 +245,9 @@ def render(s: dict[str, Any]) -> str:
         f"| server RSS after warm-up / at the end (max) | {s['rss_after_warmup_mb']:.0f} MiB / "
         f"{s['rss_end_mb']:.0f} MiB ({s['rss_max_mb']:.0f} MiB) |",
         f"| RSS growth after warm-up | {s['rss_growth_pct']:+.1f} % |",
+        "| mean RSS in each fifth of the run | "
+        + " → ".join("–" if mb is None else f"{mb:.0f}" for mb in s["rss_by_fifth_mb"])
+        + " MiB |",
         f"| database (SQLite file and WAL) before / after | {s['database_mb_before']:.0f} MiB / "
         f"{s['database_mb_after']:.0f} MiB |",
     ]
