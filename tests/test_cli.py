@@ -100,3 +100,34 @@ def test_users_create_makes_the_first_admin_and_audit_verify_catches_tampering(
         raw.execute("UPDATE audit_entries SET actor_role = 'patient' WHERE seq = 1")
     broken = _lumen(tmp_path, "audit", "verify")
     assert broken.returncode == 1 and "broken at entry 1" in broken.stderr
+
+
+ARENA_PROBE = """
+import ctypes, ctypes.util, sys, threading
+if sys.argv[1] == "bounded":
+    from lumen.cli import bound_malloc_arenas
+    bound_malloc_arenas()
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+barrier = threading.Barrier(8)
+def churn():
+    barrier.wait()
+    for _ in range(20000):
+        blocks = [bytearray(512) for _ in range(20)]
+        del blocks
+threads = [threading.Thread(target=churn) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+libc.malloc_stats()  # glibc: one "Arena N:" block per arena, on stderr
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc arenas")
+def test_serve_bounds_the_malloc_arenas_its_threads_spread_memory_over() -> None:
+    def arenas(mode: str) -> int:
+        probe = subprocess.run(
+            [sys.executable, "-c", ARENA_PROBE, mode], capture_output=True, text=True, check=True
+        )
+        return probe.stderr.count("Arena ")
+
+    assert arenas("bounded") <= 2
+    assert arenas("default") > 2, "the probe's threads do spread over arenas by default"
