@@ -11,6 +11,8 @@ LLM_STAMP := $(VENV)/.llm-test-installed
 OIDC_PROVIDER := tests/auth/oidc_provider
 # The independent FHIR R4 validator the export tests check every Bundle with (Medplum, Node.js).
 FHIR_VALIDATOR := tests/fhir/validator
+# promtool for the alert-rule tests (tests/infra), unpacked from Debian's package (rule below).
+PROMTOOL := $(VENV)/prometheus/usr/bin/promtool
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export NEXT_TELEMETRY_DISABLED := 1
@@ -79,7 +81,6 @@ openapi-check: $(STAMP) frontend/node_modules/.package-lock.json
 
 # promtool for tests/infra: Debian's prometheus package unpacked into the venv, not installed
 # (installing it would start a Prometheus daemon).
-PROMTOOL := $(VENV)/prometheus/usr/bin/promtool
 $(PROMTOOL): | $(STAMP)
 	apt-get update -qq
 	cd $(VENV) && rm -f prometheus_*.deb && apt-get download prometheus && dpkg-deb -x prometheus_*.deb prometheus && rm prometheus_*.deb
