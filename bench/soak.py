@@ -81,6 +81,10 @@ class Tally:
     # (seconds since the start, first-token ms) of each answer that ended with done
     first_tokens: list[tuple[float, float]] = field(default_factory=list)
     rss: list[tuple[float, float]] = field(default_factory=list)  # (seconds, MiB)
+    # (seconds, MiB) of RssAnon (the heap: Python objects, tensors, malloc arenas) and of
+    # RssFile (mapped files resident: libraries, the index's segments, SQLite's shared memory)
+    rss_anon: list[tuple[float, float]] = field(default_factory=list)
+    rss_file: list[tuple[float, float]] = field(default_factory=list)
 
     def error(self, what: str) -> None:
         self.errors += 1
@@ -127,7 +131,10 @@ async def _patient(
 
 async def _sample_rss(pid: int, started: float, deadline: float, tally: Tally) -> None:
     while True:
-        tally.rss.append((time.monotonic() - started, memory_mb(pid, "VmRSS")))
+        now = time.monotonic() - started
+        tally.rss.append((now, memory_mb(pid, "VmRSS")))
+        tally.rss_anon.append((now, memory_mb(pid, "RssAnon")))
+        tally.rss_file.append((now, memory_mb(pid, "RssFile")))
         if time.monotonic() >= deadline:
             return
         await asyncio.sleep(min(RSS_EVERY_S, max(0.0, deadline - time.monotonic())))
@@ -180,6 +187,15 @@ def run(data_dir: Path, seed_dir: Path, minutes: float, streams: int) -> dict[st
     def p(values: list[float], q: int) -> float | None:
         return float(np.percentile(values, q)) if values else None
 
+    def by_fifth(samples: list[tuple[float, float]]) -> list[float | None]:
+        # Mean of each fifth of the run: a leak climbs steadily, a filling cache flattens.
+        return [
+            float(np.mean(v))
+            if (v := [mb for t, mb in samples if k <= t / fifth < k + 1])
+            else None
+            for k in range(5)
+        ]
+
     return {
         "index": index,
         "minutes": minutes,
@@ -199,13 +215,9 @@ def run(data_dir: Path, seed_dir: Path, minutes: float, streams: int) -> dict[st
         "rss_max_mb": max(mb for _t, mb in tally.rss),
         "rss_growth_pct": growth,
         "rss_samples": len(tally.rss),
-        # Mean RSS over each fifth of the run: a leak climbs steadily, a filling cache flattens.
-        "rss_by_fifth_mb": [
-            float(np.mean(v))
-            if (v := [mb for t, mb in tally.rss if k <= t / fifth < k + 1])
-            else None
-            for k in range(5)
-        ],
+        "rss_by_fifth_mb": by_fifth(tally.rss),
+        "rss_anon_by_fifth_mb": by_fifth(tally.rss_anon),
+        "rss_file_by_fifth_mb": by_fifth(tally.rss_file),
         "database_mb_before": database_before,
         "database_mb_after": _database_mb(data_dir),
         "passed": tally.errors == 0 and growth <= MAX_RSS_GROWTH_PCT,
@@ -217,6 +229,9 @@ def render(s: dict[str, Any]) -> str:
 
     def ms(value: float | None) -> str:
         return "–" if value is None else f"{value:.0f} ms"
+
+    def fifths(values: list[float | None]) -> str:
+        return " → ".join("–" if mb is None else f"{mb:.0f}" for mb in values) + " MiB"
 
     verdict = "**PASS**" if s["passed"] else "**FAIL**"
     examples = "; ".join(s["error_examples"]) or "none"
@@ -245,9 +260,9 @@ def render(s: dict[str, Any]) -> str:
         f"| server RSS after warm-up / at the end (max) | {s['rss_after_warmup_mb']:.0f} MiB / "
         f"{s['rss_end_mb']:.0f} MiB ({s['rss_max_mb']:.0f} MiB) |",
         f"| RSS growth after warm-up | {s['rss_growth_pct']:+.1f} % |",
-        "| mean RSS in each fifth of the run | "
-        + " → ".join("–" if mb is None else f"{mb:.0f}" for mb in s["rss_by_fifth_mb"])
-        + " MiB |",
+        f"| mean RSS in each fifth of the run | {fifths(s['rss_by_fifth_mb'])} |",
+        f"| of which anonymous (heap) / file-backed | {fifths(s['rss_anon_by_fifth_mb'])} / "
+        f"{fifths(s['rss_file_by_fifth_mb'])} |",
         f"| database (SQLite file and WAL) before / after | {s['database_mb_before']:.0f} MiB / "
         f"{s['database_mb_after']:.0f} MiB |",
     ]
