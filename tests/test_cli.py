@@ -104,9 +104,9 @@ def test_users_create_makes_the_first_admin_and_audit_verify_catches_tampering(
 
 ARENA_PROBE = """
 import ctypes, ctypes.util, sys, threading
-if sys.argv[1] == "bounded":
-    from lumen.cli import bound_malloc_arenas
-    bound_malloc_arenas()
+if sys.argv[1] == "tuned":
+    from lumen.cli import tune_malloc
+    tune_malloc()
 libc = ctypes.CDLL(ctypes.util.find_library("c"))
 barrier = threading.Barrier(8)
 def churn():
@@ -129,5 +129,39 @@ def test_serve_bounds_the_malloc_arenas_its_threads_spread_memory_over() -> None
         )
         return probe.stderr.count("Arena ")
 
-    assert arenas("bounded") <= 2
+    assert arenas("tuned") <= 2
     assert arenas("default") > 2, "the probe's threads do spread over arenas by default"
+
+
+LARGE_BLOCK_PROBE = """
+import ctypes, ctypes.util, sys
+if sys.argv[1] == "tuned":
+    from lumen.cli import tune_malloc
+    tune_malloc()
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.mallinfo2.restype = MallInfo2
+once = bytearray(8 << 20)  # one large block freed, as a model's activations are
+del once
+before = libc.mallinfo2().hblks  # blocks mapped on their own, given back when freed
+held = [bytearray((1 << 20) + 4096 * n) for n in range(16)]  # then blocks of new sizes
+print(libc.mallinfo2().hblks - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc")
+def test_serve_maps_large_blocks_on_their_own_so_freeing_them_returns_memory() -> None:
+    def mapped(mode: str) -> int:
+        probe = subprocess.run(
+            [sys.executable, "-c", LARGE_BLOCK_PROBE, mode],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return int(probe.stdout)
+
+    assert mapped("tuned") == 16
+    assert mapped("default") == 0, "glibc's dynamic threshold keeps them in the arena"

@@ -54,26 +54,40 @@ app.add_typer(audit_app, name="audit")
 console = Console(stderr=True)
 
 
-# glibc's mallopt(3) parameter M_ARENA_MAX, and the arenas a server process may have.
+# glibc's mallopt(3) parameters, and the values a server process runs with.
+M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
 MALLOC_ARENAS = 2
+MMAP_THRESHOLD_BYTES = 128 * 1024  # glibc's initial threshold, now held there
 
 
-def bound_malloc_arenas() -> None:
-    """At most ``MALLOC_ARENAS`` glibc malloc arenas in this process (mallopt(3)
-    ``M_ARENA_MAX``, as ``MALLOC_ARENA_MAX=2`` would): by default glibc gives each thread that
-    allocates under contention an arena of its own, up to 8 per core, and the server's threads
-    (anyio's thread pool for embedding and retrieval, SQLite's, the sealer's) kept memory in
-    them that was never given back. Measured with ``python -m bench.soak --minutes 8 --streams
-    10`` on the soak index, side by side: RSS at the end 1,438 MiB by default, 1,188 MiB with 2
-    arenas, at the same 10.4 answers/s. Call before the server starts its threads. A no-op
-    where the C library is not glibc."""
+def tune_malloc() -> None:
+    """Make glibc's malloc give a long-running server's memory back (mallopt(3)); call before
+    the server starts its threads. A no-op where the C library is not glibc.
+
+    - At most ``MALLOC_ARENAS`` arenas (``M_ARENA_MAX``, as ``MALLOC_ARENA_MAX=2`` would): by
+      default each thread that allocates under contention gets an arena of its own, up to 8
+      per core, and the server's threads (anyio's pool for embedding and retrieval, SQLite's,
+      the sealer's) kept memory in them that was never given back. Side by side over 8
+      minutes of 10 streaming patients (``python -m bench.soak --minutes 8 --streams 10``):
+      RSS at the end 1,438 MiB by default, 1,188 MiB with 2 arenas, same answers/s.
+    - Blocks of ``MMAP_THRESHOLD_BYTES`` or more mapped on their own and unmapped when freed
+      (``M_MMAP_THRESHOLD``, as ``MALLOC_MMAP_THRESHOLD_=131072`` would). Setting it turns
+      off glibc's dynamic threshold, which rises to the size of each large block freed (up
+      to 32 MiB): the model's activations, a few MiB a batch and of a new size each time,
+      were then carved from the arenas, which fragmented and kept growing. Side by side over
+      12 minutes of 20 streaming patients (``python -m bench.soak --minutes 12 --streams
+      20``): with 2 arenas alone, RSS 1,433 MiB after warm-up and 1,508 at the end (+5.3 %,
+      the heap still climbing), 14.6 answers/s; with this too, 1,017 and 1,038 MiB (+2.1 %),
+      15.1 answers/s. The 30-minute soak: ``bench/results.md`` section 12.
+    """
     name = ctypes.util.find_library("c")
     if not sys.platform.startswith("linux") or name is None:
         return
     libc = ctypes.CDLL(name)
     if hasattr(libc, "mallopt"):
         libc.mallopt(M_ARENA_MAX, MALLOC_ARENAS)
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
 
 
 @app.command()
@@ -85,7 +99,7 @@ def serve(
     """Serve the API and the web app (one process: the embedded index is single-process)."""
     import uvicorn
 
-    bound_malloc_arenas()
+    tune_malloc()
 
     settings = get_settings()
     if host:
