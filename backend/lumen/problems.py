@@ -120,8 +120,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def _document_problems(app: FastAPI) -> None:
     """Complete the app's OpenAPI document with what every route shares: ``ProblemDetails``
     in the components, 422 as problem+json (FastAPI's default says ``application/json``
-    ``HTTPValidationError``, which this app never sends) and 403 on every state-changing
-    ``/api`` operation (the app-wide CSRF check)."""
+    ``HTTPValidationError``, which this app never sends), 403 on every state-changing
+    ``/api`` operation (the app-wide CSRF check) and 503 on every ``/api`` operation (the
+    database, the session store or the rate-limit store not answering: ``lumen.db``,
+    ``lumen.auth.sessions``, ``lumen.auth.throttle`` fail closed with it)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -139,8 +141,10 @@ def _document_problems(app: FastAPI) -> None:
                 responses = operation.setdefault("responses", {})
                 if "422" in responses:
                     responses["422"] = problem_responses(422)[422]
-                if method in UNSAFE_METHODS and path.startswith("/api/"):
-                    responses.setdefault("403", problem_responses(403)[403])
+                if path.startswith("/api/"):
+                    if method in UNSAFE_METHODS:
+                        responses.setdefault("403", problem_responses(403)[403])
+                    responses.setdefault("503", problem_responses(503)[503])
         app.openapi_schema = schema
         return schema
 

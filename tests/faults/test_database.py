@@ -199,6 +199,14 @@ def test_a_database_restart_under_load_answers_503_fast_and_service_resumes(
                 if kind == "ask_sse":
                     assert after[-1].last_event == "done", after[-1].body[-300:]
 
+    # The 503 is part of the contract: the OpenAPI document lists it on what was exercised.
+    paths = httpx.get(f"{url}/openapi.json").json()["paths"]
+    for path, method in (
+        ("/api/v1/conversations", "get"),
+        ("/api/v1/conversations/{conversation_id}/messages", "post"),
+    ):
+        assert "503" in paths[path][method]["responses"], (path, method)
+
     os.kill(pid, 0)  # the same process served throughout
     failed = "Exception in ASGI application"  # uvicorn's line for a request that raised
     assert failed not in log.read_text(errors="replace"), "a request failed with a 500"
