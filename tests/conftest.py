@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,6 +68,24 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     finally:
         with psycopg.connect(postgres_server, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def migrated(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Any, Any]]:
+    """``(Settings, Database)`` over a fresh database of each kind (SQLite under ``tmp_path``,
+    then PostgreSQL), migrated to head; disposed afterwards."""
+    import anyio
+
+    from lumen.db import Database
+    from lumen.migrate import upgrade_to_head
+    from lumen.settings import Settings
+
+    url = None if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    settings = Settings(data_dir=tmp_path, database_url=url)
+    upgrade_to_head(settings.sqlalchemy_url)
+    db = Database(settings)
+    yield settings, db
+    anyio.run(db.dispose)
 
 
 # --- a real Lumen server on a small real index (SPL labels + a slice of MedQuAD) -------------

@@ -3,9 +3,7 @@ verification, tampering, and signed checkpoints outside the database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import anyio
 import pytest
@@ -14,21 +12,16 @@ import sqlalchemy as sa
 from lumen.audit.actions import AuditAction
 from lumen.audit.service import AuditEvent, AuditLog, append, open_audit_log
 from lumen.db import Database
-from lumen.migrate import upgrade_to_head
 from lumen.settings import Settings
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuditLog]:
+@pytest.fixture
+def log(migrated: tuple[Settings, Database]) -> AuditLog:
     """An audit log over a fresh, migrated database of each kind."""
-    url = None if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    settings = Settings(data_dir=tmp_path, database_url=url)
-    upgrade_to_head(settings.sqlalchemy_url)
-    db = Database(settings)
+    settings, db = migrated
     audit = open_audit_log(settings, db)
     audit.db = db  # type: ignore[attr-defined]
-    yield audit
-    anyio.run(db.dispose)
+    return audit
 
 
 def _event(n: int) -> AuditEvent:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +19,6 @@ from lumen.fhir.bundle import validate_bundle
 from lumen.fhir.models import FhirExport
 from lumen.fhir.tasks import EXPORT_FHIR, export_tasks
 from lumen.jobs.models import Job
-from lumen.migrate import upgrade_to_head
 from lumen.security.encryption import KeyRing
 from lumen.settings import Settings
 from tests.fhir.conftest import FhirValidator
@@ -29,16 +27,9 @@ QUESTION = "Can I take ibuprofen with my blood pressure pills?"
 ANSWER = "NSAIDs such as ibuprofen can raise blood pressure [1]."
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    if request.param == "sqlite":
-        settings = Settings(data_dir=tmp_path)
-    else:
-        settings = Settings(data_dir=tmp_path, database_url=request.getfixturevalue("postgres_url"))
-    upgrade_to_head(settings.sqlalchemy_url)
-    db = Database(settings)
-    yield settings, db
-    db.engine.dispose()
+@pytest.fixture
+def database(migrated: tuple[Settings, Database]) -> tuple[Settings, Database]:
+    return migrated
 
 
 def _patient_with_a_conversation(db: Database, keys: KeyRing) -> uuid.UUID:

@@ -192,14 +192,9 @@ def test_a_queued_job_is_counted_and_its_age_grows(live_server, queued_job: Job)
     assert statuses == {"queued", "running", "succeeded", "failed", "cancelled"}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def job_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    url = None if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    settings = Settings(data_dir=tmp_path, database_url=url)
-    upgrade_to_head(settings.sqlalchemy_url)
-    db = Database(settings)
-    yield db
-    anyio.run(db.dispose)
+@pytest.fixture
+def job_database(migrated: tuple[Settings, Database]) -> Database:
+    return migrated[1]
 
 
 def test_the_job_gauges_are_one_group_by_query_on_sqlite_and_postgresql(
