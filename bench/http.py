@@ -39,10 +39,18 @@ def peak_rss_mb(pid: int) -> float:
 
 def memory_mb(pid: int, field: str) -> float:
     """A memory figure of a live process from ``/proc/PID/status`` (``VmRSS``, ``VmHWM``), MiB."""
+    return memory_figures_mb(pid, (field,))[field]
+
+
+def memory_figures_mb(pid: int, fields: tuple[str, ...]) -> dict[str, float]:
+    """Several memory figures of a live process from one read of ``/proc/PID/status``, MiB
+    (NaN for a field the kernel does not report)."""
+    found = dict.fromkeys(fields, float("nan"))
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+        name, _, value = line.partition(":")
+        if name in found:
+            found[name] = int(value.split()[0]) / 1024
+    return found
 
 
 # The benchmark measures serving, not the limits (they have their own tests): many accounts

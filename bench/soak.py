@@ -42,7 +42,7 @@ import httpx
 import numpy as np
 from tests.servers import lumen_serve
 
-from bench.http import BENCH_ENV, ask, index_size, memory_mb, signed_in
+from bench.http import BENCH_ENV, ask, index_size, memory_figures_mb, signed_in
 from bench.run import DATA_DIR, RESULTS, SEED_DIR, fresh_index, with_section
 
 HEADING = "## 12. Soak"
@@ -53,6 +53,7 @@ WARMUP_MAX_S = 300.0
 MAX_RSS_GROWTH_PCT = 5.0
 MAX_QUESTION_CHARS = 4000  # the server's default limit: a longer one would be a 422
 ERROR_EXAMPLES = 5
+MEMORY_FIELDS = ("VmRSS", "RssAnon", "RssFile")  # of /proc/PID/status
 
 
 def soak_questions(seed_dir: Path) -> list[str]:
@@ -80,11 +81,16 @@ class Tally:
     error_examples: list[str] = field(default_factory=list)
     # (seconds since the start, first-token ms) of each answer that ended with done
     first_tokens: list[tuple[float, float]] = field(default_factory=list)
-    rss: list[tuple[float, float]] = field(default_factory=list)  # (seconds, MiB)
-    # (seconds, MiB) of RssAnon (the heap: Python objects, tensors, malloc arenas) and of
-    # RssFile (mapped files resident: libraries, the index's segments, SQLite's shared memory)
-    rss_anon: list[tuple[float, float]] = field(default_factory=list)
-    rss_file: list[tuple[float, float]] = field(default_factory=list)
+    # (seconds, MiB) by ``MEMORY_FIELDS``: VmRSS, of it RssAnon (the heap: Python objects,
+    # tensors, malloc arenas) and RssFile (resident mapped files: libraries, the index's
+    # segments, SQLite's shared memory)
+    memory: dict[str, list[tuple[float, float]]] = field(
+        default_factory=lambda: {name: [] for name in MEMORY_FIELDS}
+    )
+
+    @property
+    def rss(self) -> list[tuple[float, float]]:
+        return self.memory["VmRSS"]
 
     def error(self, what: str) -> None:
         self.errors += 1
@@ -132,9 +138,8 @@ async def _patient(
 async def _sample_rss(pid: int, started: float, deadline: float, tally: Tally) -> None:
     while True:
         now = time.monotonic() - started
-        tally.rss.append((now, memory_mb(pid, "VmRSS")))
-        tally.rss_anon.append((now, memory_mb(pid, "RssAnon")))
-        tally.rss_file.append((now, memory_mb(pid, "RssFile")))
+        for name, mb in memory_figures_mb(pid, MEMORY_FIELDS).items():
+            tally.memory[name].append((now, mb))
         if time.monotonic() >= deadline:
             return
         await asyncio.sleep(min(RSS_EVERY_S, max(0.0, deadline - time.monotonic())))
@@ -216,8 +221,8 @@ def run(data_dir: Path, seed_dir: Path, minutes: float, streams: int) -> dict[st
         "rss_growth_pct": growth,
         "rss_samples": len(tally.rss),
         "rss_by_fifth_mb": by_fifth(tally.rss),
-        "rss_anon_by_fifth_mb": by_fifth(tally.rss_anon),
-        "rss_file_by_fifth_mb": by_fifth(tally.rss_file),
+        "rss_anon_by_fifth_mb": by_fifth(tally.memory["RssAnon"]),
+        "rss_file_by_fifth_mb": by_fifth(tally.memory["RssFile"]),
         "database_mb_before": database_before,
         "database_mb_after": _database_mb(data_dir),
         "passed": tally.errors == 0 and growth <= MAX_RSS_GROWTH_PCT,

@@ -102,11 +102,17 @@ def test_users_create_makes_the_first_admin_and_audit_verify_catches_tampering(
     assert broken.returncode == 1 and "broken at entry 1" in broken.stderr
 
 
+def _malloc_probe(source: str, mode: str) -> subprocess.CompletedProcess[str]:
+    """Run ``source`` in a new interpreter, after ``tune_malloc()`` when ``mode`` is
+    ``"tuned"`` (as ``lumen serve`` does), else with glibc's defaults."""
+    prelude = "from lumen.cli import tune_malloc\ntune_malloc()\n" if mode == "tuned" else ""
+    return subprocess.run(
+        [sys.executable, "-c", prelude + source], capture_output=True, text=True, check=True
+    )
+
+
 ARENA_PROBE = """
-import ctypes, ctypes.util, sys, threading
-if sys.argv[1] == "tuned":
-    from lumen.cli import tune_malloc
-    tune_malloc()
+import ctypes, ctypes.util, threading
 libc = ctypes.CDLL(ctypes.util.find_library("c"))
 barrier = threading.Barrier(8)
 def churn():
@@ -124,20 +130,14 @@ libc.malloc_stats()  # glibc: one "Arena N:" block per arena, on stderr
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc arenas")
 def test_serve_bounds_the_malloc_arenas_its_threads_spread_memory_over() -> None:
     def arenas(mode: str) -> int:
-        probe = subprocess.run(
-            [sys.executable, "-c", ARENA_PROBE, mode], capture_output=True, text=True, check=True
-        )
-        return probe.stderr.count("Arena ")
+        return _malloc_probe(ARENA_PROBE, mode).stderr.count("Arena ")
 
     assert arenas("tuned") <= 2
     assert arenas("default") > 2, "the probe's threads do spread over arenas by default"
 
 
 LARGE_BLOCK_PROBE = """
-import ctypes, ctypes.util, sys
-if sys.argv[1] == "tuned":
-    from lumen.cli import tune_malloc
-    tune_malloc()
+import ctypes, ctypes.util
 class MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in (
         "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
@@ -155,13 +155,7 @@ print(libc.mallinfo2().hblks - before)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc")
 def test_serve_maps_large_blocks_on_their_own_so_freeing_them_returns_memory() -> None:
     def mapped(mode: str) -> int:
-        probe = subprocess.run(
-            [sys.executable, "-c", LARGE_BLOCK_PROBE, mode],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return int(probe.stdout)
+        return int(_malloc_probe(LARGE_BLOCK_PROBE, mode).stdout)
 
     assert mapped("tuned") == 16
     assert mapped("default") == 0, "glibc's dynamic threshold keeps them in the arena"

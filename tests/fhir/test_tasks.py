@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -25,11 +24,6 @@ from tests.fhir.conftest import FhirValidator
 
 QUESTION = "Can I take ibuprofen with my blood pressure pills?"
 ANSWER = "NSAIDs such as ibuprofen can raise blood pressure [1]."
-
-
-@pytest.fixture
-def database(migrated: tuple[Settings, Database]) -> tuple[Settings, Database]:
-    return migrated
 
 
 def _patient_with_a_conversation(db: Database, keys: KeyRing) -> uuid.UUID:
@@ -56,9 +50,9 @@ def _patient_with_a_conversation(db: Database, keys: KeyRing) -> uuid.UUID:
 
 
 def test_the_export_task_stores_a_sealed_valid_bundle_and_reruns_idempotently(
-    database: Any, fhir_validator: FhirValidator
+    migrated: tuple[Settings, Database], fhir_validator: FhirValidator
 ) -> None:
-    settings, db = database
+    settings, db = migrated
     keys = KeyRing([("k1", b"\x01" * 32)])
     owner = _patient_with_a_conversation(db, keys)
     job = Job(kind=EXPORT_FHIR, source=str(owner), unit="conversations", owner_id=owner)
@@ -98,8 +92,8 @@ def test_the_export_task_stores_a_sealed_valid_bundle_and_reruns_idempotently(
         assert again.ciphertext != first.ciphertext, "rebuilt and overwritten, one row"
 
 
-def test_a_sealed_file_opens_in_its_own_row_only(database: Any) -> None:
-    settings, db = database
+def test_a_sealed_file_opens_in_its_own_row_only(migrated: tuple[Settings, Database]) -> None:
+    settings, db = migrated
     keys = KeyRing([("k1", b"\x02" * 32)])
     owner = _patient_with_a_conversation(db, keys)
     jobs = [Job(kind=EXPORT_FHIR, source=str(owner), owner_id=owner) for _ in range(2)]

@@ -192,14 +192,10 @@ def test_a_queued_job_is_counted_and_its_age_grows(live_server, queued_job: Job)
     assert statuses == {"queued", "running", "succeeded", "failed", "cancelled"}
 
 
-@pytest.fixture
-def job_database(migrated: tuple[Settings, Database]) -> Database:
-    return migrated[1]
-
-
 def test_the_job_gauges_are_one_group_by_query_on_sqlite_and_postgresql(
-    job_database: Database,
+    migrated: tuple[Settings, Database],
 ) -> None:
+    _settings, job_database = migrated
     now = utcnow()
     with job_database.session() as session:
         for minutes, status in ((10, "queued"), (3, "queued"), (30, "succeeded"), (1, "running")):
