@@ -204,6 +204,60 @@ def test_a_fault_that_never_clears_fails_the_job_after_the_attempt_limit(
     assert batch.attempts == 3
 
 
+def test_a_start_step_that_keeps_meeting_a_transient_fault_fails_the_job_with_its_reason(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("lumen.jobs.worker.RETRY_BASE_S", 0.01)
+    counted: list[str] = []
+
+    def unreachable(job: Job) -> int:
+        counted.append(job.source)
+        raise ConnectionError("could not download http://archive.example/medquad.zip")
+
+    def never(_job: Job, _start: int, _stop: int, _report: ProgressReporter) -> int:
+        raise AssertionError("no batch runs when the source was never counted")
+
+    kind = JobKind(
+        queue=INGEST, run=never, count=unreachable, batch_size=2,
+        finish_action=AuditAction.INGESTION_FINISH,
+    )  # fmt: skip
+    worker = JobWorker(
+        db, {"load": kind, "ok": single(INGEST, lambda _job, _report: 0)}, Limits(max_attempts=3)
+    )
+    job = _wait(db, worker.submit("load", "x").id, timeout_s=20)
+    after = _wait(db, worker.submit("ok", "y").id, timeout_s=20)
+    worker.stop()
+    assert job.status == "failed", "a start that keeps failing ends failed, not left queued"
+    assert job.error is not None
+    assert job.error.startswith("gave up after 3 attempts"), job.error
+    assert "ConnectionError: could not download" in job.error
+    assert (job.attempts, len(counted)) == (3, 3)
+    assert job.finished_at is not None and _batches(db, job.id) == []
+    assert _entries(db, "ingestion.finish") == [(str(job.id), "failure")]
+    assert after.status == "succeeded", "the queue goes on after the failed job"
+
+
+def test_a_start_fault_that_clears_is_retried_and_the_job_runs(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("lumen.jobs.worker.RETRY_BASE_S", 0.01)
+    faults = [ConnectionError("index unreachable")]
+
+    def count(_job: Job) -> int:
+        if faults:
+            raise faults.pop()
+        return 4
+
+    seen: list[tuple[int, int]] = []
+    kind = _counting_kind(seen, batch_size=2, total=4)
+    kind = JobKind(queue=INGEST, run=kind.run, count=count, batch_size=2)
+    worker = JobWorker(db, {"load": kind}, Limits(max_attempts=3))
+    job = _wait(db, worker.submit("load", "x").id, timeout_s=20)
+    worker.stop()
+    assert (job.status, job.done, job.error) == ("succeeded", 4, None)
+    assert job.attempts == 2 and seen == [(0, 2), (2, 4)]
+
+
 def test_a_poison_batch_fails_its_job_with_the_reason_and_the_other_batches_run(
     db: Database,
 ) -> None:

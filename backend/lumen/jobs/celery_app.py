@@ -130,10 +130,10 @@ def register_tasks(app: Celery, settings: Settings, context: Callable[[], Worker
     def start_job(self: Any, job_id: str, queue: str) -> int:
         ctx = context()
         try:
-            seqs = execution.start(ctx.db, uuid.UUID(job_id), ctx.kinds)
+            seqs = execution.start(ctx.db, uuid.UUID(job_id), ctx.kinds, ctx.limits)
         except TransientFault as exc:
-            if self.request.retries >= ctx.limits.max_attempts:
-                raise
+            # execution.start counts the faults on the job and fails it at the max_attempts-th,
+            # which bounds the retries across messages (stale-job recovery sends new ones).
             raise self.retry(exc=exc, countdown=backoff_s(self.request.retries)) from exc
         for seq in seqs:
             send_batch(job_id, seq, queue)

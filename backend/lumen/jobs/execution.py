@@ -11,7 +11,9 @@ Faults: a transient one (the database or the index unreachable, ``is_transient``
 batch back to ``queued`` and is raised as ``TransientFault`` for the runner to retry with
 back-off; anything else fails the batch with its reason and the job goes on with its other
 batches. A batch claimed ``max_attempts`` times (its worker killed each time, or a fault that
-never clears) fails with the last reason.
+never clears) fails with the last reason. The start step (counting the source: a download, say)
+counts its transient faults on the job, which stays ``queued`` between them; the
+``max_attempts``-th fails the job with its reason.
 """
 
 from __future__ import annotations
@@ -107,14 +109,19 @@ def request_cancel(db: Database, job_id: uuid.UUID, actor: AuditEvent) -> Job | 
     return job
 
 
-def start(db: Database, job_id: uuid.UUID, kinds: dict[str, JobKind]) -> list[int]:
+def start(db: Database, job_id: uuid.UUID, kinds: dict[str, JobKind], limits: Limits) -> list[int]:
     """Claim job ``job_id`` and write its batches; returns the sequence numbers of the batches
     still to run (all of them the first time; the unfinished ones when the job was started
     before and its runner died). An unknown or finished job returns ``[]``.
 
     Counting the source can fail (a missing file, an unreadable archive): the job then ends
-    ``failed`` with the reason and ``[]`` is returned. A transient fault raises
-    ``TransientFault`` and leaves the job as it was.
+    ``failed`` with the reason and ``[]`` is returned. A transient fault (a download's server
+    unreachable, say) is counted in ``job.attempts`` with its reason in ``job.error``, the job
+    stays ``queued`` and ``TransientFault`` is raised for the runner to retry; the
+    ``limits.max_attempts``-th fails the job with its reason instead, and ``[]`` is returned.
+    Only faults are counted, not deliveries: the start step reports no progress while it
+    counts, so a second delivery cannot tell a slow count from a dead one, and duplicates of
+    a slow start must not use up its attempts.
     """
     with db.session() as session:
         job = session.get(Job, job_id)
@@ -132,9 +139,11 @@ def start(db: Database, job_id: uuid.UUID, kinds: dict[str, JobKind]) -> list[in
     try:
         total = kind.count(job) if kind.count is not None else 1
     except Exception as exc:
-        if is_transient(exc):
-            raise TransientFault(f"{type(exc).__name__}: {exc}") from exc
-        _fail_job(db, job_id, kind, f"{type(exc).__name__}: {exc}")
+        reason = f"{type(exc).__name__}: {exc}"
+        if not is_transient(exc):
+            _fail_job(db, job_id, kind, reason)
+        elif _start_fault(db, job_id, kind, reason, limits):
+            raise TransientFault(reason) from exc
         return []
     size = max(1, kind.batch_size)
     windows = [(start, min(start + size, total)) for start in range(0, total, size)] or [(0, 0)]
@@ -148,6 +157,7 @@ def start(db: Database, job_id: uuid.UUID, kinds: dict[str, JobKind]) -> list[in
                 for seq, (a, b) in enumerate(windows)
             )
         job.status, job.total = "running", total if kind.count is not None else job.total
+        job.error = None  # the last transient fault's reason, if any: it has cleared
         job.started_at = job.started_at or utcnow()
         job.heartbeat_at = utcnow()
         job.attempts += 1
@@ -242,6 +252,28 @@ def unstarted_jobs(db: Database, older_than_s: float) -> list[uuid.UUID]:
                 select(Job.id).where(Job.status == "queued").where(col(Job.created_at) < cutoff)
             ).all()
         )
+
+
+def _start_fault(
+    db: Database, job_id: uuid.UUID, kind: JobKind, reason: str, limits: Limits
+) -> bool:
+    """Count a transient fault of job ``job_id``'s start step, its reason kept on the queued
+    job. Returns ``True`` when the start is to be tried again; ``False`` when the job has
+    ended (failed here, at ``limits.max_attempts`` faults) or was started meanwhile."""
+    with db.session() as session:
+        job = session.get(Job, job_id, with_for_update=True)
+        if job is None or job.status != "queued":
+            return False
+        job.attempts += 1
+        job.error = reason[:2000]
+        attempts = job.attempts
+        session.add(job)
+        session.commit()
+    if attempts < limits.max_attempts:
+        return True
+    logger.error("job %s: the start step gave up after %d attempts", job_id, attempts)
+    _fail_job(db, job_id, kind, f"gave up after {attempts} attempts to read the source: {reason}")
+    return False
 
 
 def _claim(

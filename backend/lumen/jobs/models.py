@@ -22,7 +22,9 @@ class Job(SQLModel, table=True):
     ``status``: queued | running | succeeded | failed | cancelled. ``owner_id`` is the user a
     job belongs to (a patient's FHIR export); ``None`` for the operator's ingestion jobs.
     ``heartbeat_at`` moves while a worker makes progress; ``cancel_requested`` is honoured
-    between batches.
+    between batches. ``attempts`` counts the runs of the start step (counting the source) that
+    met a transient fault, plus the one that wrote the batches; at ``job_max_attempts`` faults
+    the job fails with the last one's reason (kept in ``error`` while the job waits queued).
     """
 
     __tablename__ = "jobs"

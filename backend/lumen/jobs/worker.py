@@ -116,7 +116,7 @@ class JobWorker:
                 logger.error("job %s could not be recorded: %s", job_id, type(exc).__name__)
 
     def _run_job(self, job_id: uuid.UUID) -> None:
-        seqs = self._retrying(lambda: execution.start(self.db, job_id, self._kinds))
+        seqs = self._retrying(lambda: execution.start(self.db, job_id, self._kinds, self._limits))
         for seq in seqs or []:
             if self._stopping.is_set():
                 return  # the job stays running; the next process resumes its open batches
@@ -127,7 +127,8 @@ class JobWorker:
 
     def _retrying(self, step: Callable[[], T]) -> T | None:
         """Run ``step``, again after a back-off while it raises ``TransientFault`` (bounded by
-        ``max_attempts``; ``run_batch`` fails its batch itself at the limit)."""
+        ``max_attempts``; ``start`` fails its job and ``run_batch`` its batch themselves at the
+        limit, so a step that keeps failing ends recorded, not left queued)."""
         for attempt in range(self._limits.max_attempts + 1):
             try:
                 return step()
