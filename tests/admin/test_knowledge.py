@@ -76,6 +76,36 @@ def test_documents_are_filtered_by_update_time(admin) -> None:  # type: ignore[n
     assert backwards.json()["field"] == "updated_until"
 
 
+def test_documents_are_filtered_by_collection_and_an_unknown_one_is_refused(  # type: ignore[no-untyped-def]
+    admin, small_runtime
+) -> None:
+    route = "/api/v1/admin/knowledge/documents"
+    with sqlite3.connect(small_runtime.settings.data_dir / "lumen.db") as raw:
+        ids_by_collection: dict[str, set[str]] = {}
+        for collection, document_id in raw.execute("SELECT collection, id FROM documents"):
+            ids_by_collection.setdefault(collection, set()).add(document_id)
+    assert {"drug_labels", "consumer_health"} <= set(ids_by_collection)
+    everything = admin.client.get(route, params={"limit": 1}).json()["total"]
+    totals = 0
+    for collection in ("drug_labels", "consumer_health", "regulatory"):
+        listed = admin.client.get(route, params={"collection": collection, "limit": 200})
+        assert listed.status_code == 200, listed.text
+        body = listed.json()
+        expected = ids_by_collection.get(collection, set())
+        assert body["total"] == len(expected), collection
+        assert {d["id"] for d in body["items"]} == expected, collection
+        assert {d["collection"] for d in body["items"]} <= {collection}
+        totals += body["total"]
+    assert totals == everything, "every document is in one of the collections"
+    labels = admin.client.get(route, params={"collection": "drug_labels", "source": "medquad"})
+    assert labels.json() == {"items": [], "total": 0}, "the filters combine"
+
+    unknown = admin.client.get(route, params={"collection": "oncology"})
+    assert unknown.status_code == 422, unknown.text
+    assert unknown.headers["content-type"] == PROBLEM
+    assert ["query", "collection"] in [error["loc"] for error in unknown.json()["errors"]]
+
+
 def test_an_ingestion_job_runs_again_on_its_source_audited(  # type: ignore[no-untyped-def]
     admin, small_runtime, shared_data
 ) -> None:
