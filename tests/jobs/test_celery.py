@@ -33,7 +33,7 @@ from sqlalchemy import create_engine, text
 
 from lumen.migrate import upgrade_to_head
 from tests.conftest import require_service
-from tests.servers import ROOT, lumen_serve
+from tests.servers import ROOT, free_port, lumen_serve
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 MEDQUAD_FOLDER = "MedQuAD-master/8_NHLBI_QA_XML/"
@@ -257,6 +257,35 @@ def test_a_poison_input_fails_its_job_with_a_readable_reason_and_the_worker_goes
     assert failed["status"] == "failed"
     assert "not a readable zip archive" in failed["error"], failed["error"]
     assert after["status"] == "succeeded"
+
+
+def test_a_source_that_stays_unreachable_fails_its_job_after_the_attempt_limit(
+    tmp_path: Path, env: dict[str, str], shared_data: Path
+) -> None:
+    # A real network fault: the archive's URL is a loopback port nobody listens on.
+    env = {**env, "LUMEN_JOB_MAX_ATTEMPTS": "3"}
+    unreachable = f"http://127.0.0.1:{free_port()}/MedQuAD-master.zip"
+    worker = Worker(tmp_path, env, "worker")
+    try:
+        with api_server(tmp_path, env) as (url, operator):
+            failed = _submit(url, operator, "ingest_medquad", unreachable)
+            # Retried after 2 and 4 s of back-off, then failed: well within the minute.
+            failed = _wait_until(url, operator, failed["id"], _finished, timeout_s=60)
+            labels = str(shared_data / "drug_labels" / "spl")
+            after = _submit(url, operator, "ingest_spl", labels)
+            after = _wait_until(url, operator, after["id"], _finished)
+    finally:
+        worker.stop()
+    assert failed["status"] == "failed", failed
+    assert failed["error"].startswith("gave up after 3 attempts"), failed["error"]
+    assert f"could not download {unreachable}" in failed["error"], failed["error"]
+    database = env["LUMEN_DATABASE_URL"]
+    attempts = _rows(database, f"SELECT attempts FROM jobs WHERE id = '{failed['id']}'")
+    assert attempts == [(3,)]
+    batches = _rows(database, f"SELECT count(*) FROM job_batches WHERE job_id = '{failed['id']}'")
+    assert batches == [(0,)], "no batch of a source that was never read"
+    assert worker.log.read_text().count("retry: Retry in") == 2, "two retries with back-off"
+    assert after["status"] == "succeeded", "the worker goes on"
 
 
 def test_cancellation_stops_a_running_job_between_batches(

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from lumen.knowledge.loaders.archive import SourceUnavailable
+from lumen.knowledge.loaders.archive import SourceUnavailable, SourceUnreachable
 from lumen.knowledge.loaders.medquad import open_medquad
 from lumen.knowledge.schemas import CONSUMER_HEALTH, LoadError, SourceDocument
+from tests.servers import free_port
 
 ROOT = "MedQuAD-master"
 ANSWERED = f"{ROOT}/1_CancerGov_QA/0000001_1.xml"
@@ -286,6 +287,16 @@ def test_a_failed_download_raises_and_leaves_no_partial_file(
 ) -> None:
     base_url, _ = http_server
     cache = tmp_path / "cache"
-    with pytest.raises(SourceUnavailable, match="404"):
+    with pytest.raises(SourceUnavailable, match="404") as refused:
         open_medquad(f"{base_url}/missing.zip", cache)
+    assert list(cache.iterdir()) == []
+    assert not isinstance(refused.value, SourceUnreachable), "a 404 is not worth retrying"
+
+
+def test_a_download_that_meets_a_network_fault_raises_source_unreachable(
+    tmp_path: Path,
+) -> None:
+    cache = tmp_path / "cache"
+    with pytest.raises(SourceUnreachable, match="could not download"):
+        open_medquad(f"http://127.0.0.1:{free_port()}/master.zip", cache)
     assert list(cache.iterdir()) == []

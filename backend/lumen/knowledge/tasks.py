@@ -14,7 +14,7 @@ from lumen.jobs.models import Job
 from lumen.knowledge.index.base import VectorIndex
 from lumen.knowledge.ingest_process import IngestionProcess
 from lumen.knowledge.ingestion import Ingestor, IngestReport
-from lumen.knowledge.loaders.archive import SourceRun
+from lumen.knowledge.loaders.archive import SourceRun, SourceUnreachable
 from lumen.knowledge.loaders.dailymed import open_dailymed
 from lumen.knowledge.loaders.medquad import open_medquad
 from lumen.knowledge.loaders.openfda import open_openfda
@@ -63,14 +63,23 @@ def ingestion_kinds(
     batches of ``batch_size`` items, each ingested from its window of the source.
     ``analyzer``'s focus vocabulary (``None`` on a Celery worker, which answers no questions)
     is rebuilt as foci are indexed; ``downloads`` is where a source given by URL is fetched
-    to, once per machine. With ``process``, each batch's parsing, chunking and embedding run in
-    that low-priority child and only the writes here (the embedded default, so that questions
-    stay fast).
+    to, once per machine (a download that meets a network fault raises ``ConnectionError``,
+    which the runners retry as transient). With ``process``, each batch's parsing, chunking
+    and embedding run in that low-priority child and only the writes here (the embedded
+    default, so that questions stay fast).
     """
     last_refresh = time.monotonic()
 
+    def source(job: Job) -> SourceRun:
+        try:
+            return open_source(job.kind, job.source, downloads)
+        except SourceUnreachable as exc:
+            # A network fault may clear: a ConnectionError is what the job runners retry with
+            # back-off, up to job_max_attempts (lumen.jobs.execution.is_transient).
+            raise ConnectionError(str(exc)) from exc
+
     def count(job: Job) -> int:
-        return open_source(job.kind, job.source, downloads).total
+        return source(job).total
 
     def run(job: Job, start: int, stop: int, report: ProgressReporter) -> int:
         nonlocal last_refresh
@@ -97,7 +106,7 @@ def ingestion_kinds(
             loader = LOADERS[job.kind][0]
             result = process.ingest(loader, job.source, downloads, (start, stop), progress)
         else:
-            window = open_source(job.kind, job.source, downloads).window(start, stop)
+            window = source(job).window(start, stop)
             result = ingestor.ingest(
                 window, on_progress=lambda _seen, partial: progress(window.processed, partial)
             )

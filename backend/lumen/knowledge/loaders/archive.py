@@ -40,6 +40,11 @@ class SourceUnavailable(Exception):
     """The source as a whole cannot be read: missing path, unreadable zip, failed download."""
 
 
+class SourceUnreachable(SourceUnavailable):
+    """A download met a network fault (connection refused or reset, a timeout): unlike a
+    missing file or an HTTP error status, trying again later may succeed."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Member:
     """One XML file to parse: ``name`` is reported in errors; ``read`` returns its bytes."""
@@ -152,7 +157,8 @@ def resolve_source(source: str | Path, cache_dir: Path | None) -> Path:
     a later run would trust) and reused on later calls; anything else must exist locally.
 
     Raises ``SourceUnavailable`` when the path is missing, the download fails, or a URL comes
-    without a ``cache_dir``.
+    without a ``cache_dir``; ``SourceUnreachable`` (one of them) when the download met a
+    network fault.
     """
     text = str(source)
     if urlsplit(text).scheme in ("http", "https"):
@@ -182,6 +188,9 @@ def _download(url: str, cache_dir: Path) -> Path:
             for block in response.iter_bytes(1 << 20):
                 out.write(block)
         os.replace(partial, target)
+    except httpx.TransportError as exc:
+        partial.unlink(missing_ok=True)
+        raise SourceUnreachable(f"could not download {url}: {exc}") from exc
     except (httpx.HTTPError, OSError) as exc:
         partial.unlink(missing_ok=True)
         raise SourceUnavailable(f"could not download {url}: {exc}") from exc
