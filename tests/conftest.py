@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 
@@ -90,6 +93,30 @@ def migrated(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[S
     db = Database(settings)
     yield settings, db
     anyio.run(db.dispose)
+
+
+class ServedFolder(NamedTuple):
+    """A folder on a local HTTP server: a file put in ``folder`` downloads from
+    ``{url}/{name}``; ``server.shutdown()`` takes it offline (a later download must not need it)."""
+
+    folder: Path
+    url: str
+    server: ThreadingHTTPServer
+
+
+@pytest.fixture
+def served_folder(tmp_path: Path) -> Iterator[ServedFolder]:
+    """An empty folder served over HTTP on a free loopback port, for loaders given a URL."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+    handler = partial(SimpleHTTPRequestHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield ServedFolder(folder, f"http://127.0.0.1:{server.server_address[1]}", server)
+    server.shutdown()
+    thread.join()
+    server.server_close()
 
 
 # --- a real Lumen server on a small real index (SPL labels + a slice of MedQuAD) -------------

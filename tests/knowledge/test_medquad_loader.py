@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import threading
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterable
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ import pytest
 from lumen.knowledge.loaders.archive import SourceUnavailable, SourceUnreachable
 from lumen.knowledge.loaders.medquad import open_medquad
 from lumen.knowledge.schemas import CONSUMER_HEALTH, LoadError, SourceDocument
+from tests.conftest import ServedFolder
 from tests.servers import free_port
 
 ROOT = "MedQuAD-master"
@@ -257,17 +256,10 @@ def test_a_missing_source_raises_source_unavailable(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def http_server(small_zip: Path, tmp_path: Path) -> Iterator[tuple[str, ThreadingHTTPServer]]:
-    served = tmp_path / "served"
-    served.mkdir()
-    shutil.copy(small_zip, served / "master.zip")
-    handler = partial(SimpleHTTPRequestHandler, directory=str(served))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", server
-    server.shutdown()
-    thread.join()
+def http_server(small_zip: Path, served_folder: ServedFolder) -> tuple[str, ThreadingHTTPServer]:
+    """``small_zip`` served as ``master.zip``: the base URL and the server."""
+    shutil.copy(small_zip, served_folder.folder / "master.zip")
+    return served_folder.url, served_folder.server
 
 
 def test_a_url_is_downloaded_once_into_the_cache_and_reused(
