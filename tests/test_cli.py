@@ -7,11 +7,21 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.conftest import ServedFolder
+from tests.knowledge.fda_archives import (
+    BROKEN_INNER_ZIP,
+    OPENFDA_PART,
+    dailymed_release,
+    openfda_document,
+    openfda_record,
+    set_id_of,
+)
 from tests.servers import lumen_serve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,6 +79,62 @@ def test_ingest_while_the_server_holds_the_index_runs_on_the_server(
 
         refused = httpx.post(f"{url}/api/v1/jobs", json={"kind": "ingest_spl", "source": "/"})
         assert refused.status_code == 403, "no job without the operator token"
+
+
+def _report(result: subprocess.CompletedProcess[str]) -> str:
+    """What the command told the operator, as one line (the console wraps long lines)."""
+    return " ".join(result.stderr.split())
+
+
+def _cough_label_hits(data_dir: Path, cough: Path) -> list[dict[str, object]]:
+    """``lumen search`` hits for a question the cough syrup's label answers."""
+    search = _lumen(data_dir, "search", "night time cold and cough syrup for children", "--json")
+    assert search.returncode == 0, search.stderr
+    hits: list[dict[str, object]] = json.loads(search.stdout)
+    assert hits, "the label is searchable"
+    assert {h["document_id"] for h in hits} == {f"spl:{set_id_of(cough)}"}
+    return hits
+
+
+def test_ingest_dailymed_loads_a_release_by_url_and_by_path_and_reports_its_broken_label(
+    tmp_path: Path, labels: Path, served_folder: ServedFolder
+) -> None:
+    # The cough syrup's label in otc/, beside an inner zip that is not a zip in prescription/.
+    release = dailymed_release(labels, served_folder.folder / "dm_spl_daily_update.zip")
+    data_dir = tmp_path / "var"
+
+    by_url = _lumen(data_dir, "ingest", "dailymed", f"{served_folder.url}/{release.name}")
+    assert by_url.returncode == 1, "a label that failed fails the command, after the rest"
+    assert f"failed {BROKEN_INNER_ZIP}: unreadable" in _report(by_url)
+    assert "1 documents indexed" in _report(by_url) and "1 failed" in _report(by_url)
+    hits = _cough_label_hits(data_dir, labels / "cough.xml")
+    assert {h["source"] for h in hits} == {"spl"}
+
+    served_folder.server.shutdown()  # the same release by its path needs no network
+    by_path = _lumen(data_dir, "ingest", "dailymed", str(release))
+    assert by_path.returncode == 1 and f"failed {BROKEN_INNER_ZIP}" in _report(by_path)
+    assert "0 documents indexed" in _report(by_path), "the label from the URL is the same one"
+    assert "1 unchanged, 1 failed" in _report(by_path)
+
+
+def test_ingest_openfda_loads_the_labels_of_a_part_and_reports_a_record_without_set_id(
+    tmp_path: Path, labels: Path
+) -> None:
+    cough = labels / "cough.xml"
+    no_set_id = {"id": "b0c5d1e2-0000-4000-8000-000000000001", "version": "3"}
+    part = tmp_path / OPENFDA_PART
+    with zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED) as zipped:
+        document = openfda_document([no_set_id, openfda_record(cough)])
+        zipped.writestr(OPENFDA_PART.removesuffix(".zip"), json.dumps(document))
+    data_dir = tmp_path / "var"
+
+    result = _lumen(data_dir, "ingest", "openfda", str(part))
+    assert result.returncode == 1, "a record that failed fails the command, after the rest"
+    said = _report(result)
+    assert f"failed {OPENFDA_PART}!/" in said and " record 1: " in said
+    assert "lacks its set_id" in said
+    assert "1 documents indexed" in said and "1 failed" in said
+    _cough_label_hits(data_dir, cough)
 
 
 def _lumen_input(data_dir: Path, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
