@@ -2,7 +2,9 @@
 PostgreSQL: a job submitted through the API completes on a worker; a worker killed with
 SIGKILL in the middle of a batch leaves no half document and another worker finishes the job
 with no duplicate points or rows; a poison input fails its job with a readable reason and the
-worker goes on; cancellation stops a running job between batches.
+worker goes on; a source that stays unreachable fails its job after the attempt limit;
+cancellation stops a running job between batches; stale-job recovery sends a queued batch
+again only once its task has expired.
 
 The index is qdrant-client's local mode (no Qdrant server can run here): it opens in one process
 at a time, so the API server gets an index folder of its own and the workers take turns on
@@ -22,6 +24,7 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +32,16 @@ import httpx
 import pytest
 import redis
 from qdrant_client import QdrantClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, text, update
+from sqlmodel import col
 
+from lumen.db import Database, utcnow
+from lumen.jobs.celery_app import RECOVER, WorkerContext, create_celery, register_tasks
+from lumen.jobs.execution import Limits
+from lumen.jobs.kinds import INGEST, JobKind
+from lumen.jobs.models import Job, JobBatch
 from lumen.migrate import upgrade_to_head
+from lumen.settings import Settings
 from tests.conftest import require_service
 from tests.servers import ROOT, free_port, lumen_serve
 
@@ -286,6 +296,66 @@ def test_a_source_that_stays_unreachable_fails_its_job_after_the_attempt_limit(
     assert batches == [(0,)], "no batch of a source that was never read"
     assert worker.log.read_text().count("retry: Retry in") == 2, "two retries with back-off"
     assert after["status"] == "succeeded", "the worker goes on"
+
+
+def _queued_batch_seqs(redis_prefix: str) -> list[int]:
+    """The batch numbers of the ``lumen.jobs.batch`` tasks waiting in the ``ingest`` queue."""
+    client = redis.Redis.from_url(REDIS_URL)
+    messages = [json.loads(raw) for raw in client.lrange(f"{redis_prefix}:celery:ingest", 0, -1)]
+    return sorted(
+        json.loads(base64.b64decode(m["body"]))[0][1]
+        for m in messages
+        if m["headers"]["task"] == "lumen.jobs.batch"
+    )
+
+
+def test_stale_job_recovery_sends_a_queued_batch_again_only_once_its_task_has_expired(
+    migrated: tuple[Settings, Database], redis_prefix: str
+) -> None:
+    _, db = migrated
+    settings = Settings(
+        redis_url=REDIS_URL, redis_key_prefix=redis_prefix, celery_task_expires_s=3600
+    )
+    now, long_ago = utcnow(), utcnow() - timedelta(hours=2)
+    with db.session() as session:
+        job = Job(kind="load", source="x", status="running", total=8)
+        session.add(job)
+        session.flush()
+        session.add_all(
+            [
+                # Queued a moment ago: its task is still in the queue, behind others.
+                JobBatch(job_id=job.id, seq=0, start=0, stop=2, queued_at=now),
+                # Queued for longer than a task's expiry: its task is gone.
+                JobBatch(job_id=job.id, seq=1, start=2, stop=4, queued_at=long_ago),
+                # Queued before the column existed (NULL, below).
+                JobBatch(job_id=job.id, seq=2, start=4, stop=6),
+                # Claimed by a worker that has been silent for ten minutes.
+                JobBatch(
+                    job_id=job.id,
+                    seq=3,
+                    start=6,
+                    stop=8,
+                    status="running",
+                    claimed_at=now - timedelta(minutes=10),
+                    queued_at=long_ago,
+                ),
+            ]
+        )
+        session.flush()
+        session.exec(update(JobBatch).where(col(JobBatch.seq) == 2).values(queued_at=None))
+        session.commit()
+    app = create_celery(settings)
+    kind = JobKind(queue=INGEST, run=lambda _job, _a, _b, _report: 0, count=lambda _job: 8)
+    context = WorkerContext(db, {"load": kind}, Limits(stale_after_s=60))
+    register_tasks(app, settings, lambda: context)
+    try:
+        first = app.tasks[RECOVER]()
+        assert _queued_batch_seqs(redis_prefix) == [1, 2, 3]
+        second = app.tasks[RECOVER]()
+    finally:
+        app.close()
+    assert (first, second) == (3, 1), "the re-sent queued batches are not sent again at once"
+    assert _queued_batch_seqs(redis_prefix) == [1, 2, 3, 3]
 
 
 def test_cancellation_stops_a_running_job_between_batches(

@@ -7,8 +7,8 @@ Tasks (all by name, so the API process sends them without importing the workers'
   fans out over every worker consuming the queue, on as many machines as there are.
 - ``lumen.jobs.batch(job_id, seq, queue)``: runs one batch (``execution.run_batch``).
 - ``lumen.jobs.recover()``: stale-job recovery, sent every ``job_recovery_interval_s`` by the
-  one scheduler (``lumen scheduler``): sends again the batches nobody runs and the jobs whose
-  start was lost.
+  one scheduler (``lumen scheduler``): sends again the batches nobody runs (claimed and silent,
+  or queued for longer than a task's expiry) and the jobs whose start was lost.
 
 Delivery (Celery's "Should I use retry or acks_late?" FAQ; kombu's Redis transport notes):
 late acknowledgement and ``task_reject_on_worker_lost`` (a task is acknowledged after it ran,
@@ -115,7 +115,9 @@ def create_celery(settings: Settings, publisher: bool = False) -> Celery:
 
 def register_tasks(app: Celery, settings: Settings, context: Callable[[], WorkerContext]) -> None:
     """Define the job tasks on ``app`` for a worker process; ``context()`` builds (once, on
-    first use, in the process that runs tasks) the database, kinds and limits."""
+    first use, in the process that runs tasks) the database, kinds and limits. The tasks are
+    ``app``'s alone (``shared=False``): they close over its context, and Celery would
+    otherwise register the first app's tasks on every app created later in the process."""
     expires_s = settings.celery_task_expires_s
 
     def send_batch(job_id: str, seq: int, queue: str) -> None:
@@ -126,7 +128,7 @@ def register_tasks(app: Celery, settings: Settings, context: Callable[[], Worker
     def backoff_s(retries: int) -> float:
         return float(min(RETRY_CAP_S, RETRY_BASE_S * 2**retries))
 
-    @app.task(name=START, bind=True, max_retries=None)
+    @app.task(name=START, bind=True, max_retries=None, shared=False)
     def start_job(self: Any, job_id: str, queue: str) -> int:
         ctx = context()
         try:
@@ -139,7 +141,7 @@ def register_tasks(app: Celery, settings: Settings, context: Callable[[], Worker
             send_batch(job_id, seq, queue)
         return len(seqs)
 
-    @app.task(name=BATCH, bind=True, max_retries=None)
+    @app.task(name=BATCH, bind=True, max_retries=None, shared=False)
     def run_batch(self: Any, job_id: str, seq: int, queue: str) -> str:
         ctx = context()
         try:
@@ -148,15 +150,19 @@ def register_tasks(app: Celery, settings: Settings, context: Callable[[], Worker
             # run_batch fails the batch itself once it has been claimed max_attempts times.
             raise self.retry(exc=exc, countdown=backoff_s(self.request.retries)) from exc
 
-    @app.task(name=RECOVER)
+    @app.task(name=RECOVER, shared=False)
     def recover() -> int:
         ctx = context()
-        sent = 0
-        for job_id, seq in execution.stale_batches(ctx.db, ctx.limits):
+        # A batch queued for less than a task's expiry may still have its task in the queue
+        # (behind a bulk load, say): sending another would only pile up duplicates.
+        resent: list[tuple[uuid.UUID, int]] = []
+        for job_id, seq in execution.stale_batches(ctx.db, ctx.limits, expires_s):
             queue = _queue_of(ctx, job_id)
             if queue:
                 send_batch(str(job_id), seq, queue)
-                sent += 1
+                resent.append((job_id, seq))
+        execution.mark_queued(ctx.db, resent)
+        sent = len(resent)
         for job_id in execution.unstarted_jobs(ctx.db, ctx.limits.stale_after_s):
             queue = _queue_of(ctx, job_id)
             if queue:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, func, or_, tuple_, update
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, select
 
@@ -218,16 +218,21 @@ def release_claims(db: Database, job_ids: list[uuid.UUID]) -> None:
         session.exec(
             update(JobBatch)
             .where(col(JobBatch.job_id).in_(job_ids), col(JobBatch.status) == "running")
-            .values(status="queued", claimed_at=None, done=0)
+            .values(status="queued", claimed_at=None, done=0, queued_at=utcnow())
         )
         session.commit()
 
 
-def stale_batches(db: Database, limits: Limits) -> list[tuple[uuid.UUID, int]]:
-    """``(job id, seq)`` of the batches of running jobs that no worker is running: queued, or
-    claimed and silent for longer than ``limits.stale_after_s``. What stale-job recovery
-    sends again (a sent task lost with a broker that keeps nothing, or an expired one)."""
-    cutoff = utcnow() - timedelta(seconds=limits.stale_after_s)
+def stale_batches(db: Database, limits: Limits, queued_for_s: float) -> list[tuple[uuid.UUID, int]]:
+    """``(job id, seq)`` of the batches of running jobs that no worker is running: queued for
+    longer than ``queued_for_s`` (the expiry of a sent task: its task is gone, dropped when it
+    expired or lost with a broker that keeps nothing), or claimed and silent for longer than
+    ``limits.stale_after_s``. What stale-job recovery sends again; it then stamps them
+    (``mark_queued``), so a batch waiting its turn behind a bulk load gets one live task at a
+    time, not one more every run."""
+    now = utcnow()
+    silent_since = now - timedelta(seconds=limits.stale_after_s)
+    queued_since = now - timedelta(seconds=queued_for_s)
     with db.session() as session:
         rows = session.exec(
             select(JobBatch.job_id, JobBatch.seq)
@@ -235,12 +240,38 @@ def stale_batches(db: Database, limits: Limits) -> list[tuple[uuid.UUID, int]]:
             .where(Job.status == "running")
             .where(
                 or_(
-                    col(JobBatch.status) == "queued",
-                    and_(col(JobBatch.status) == "running", col(JobBatch.claimed_at) < cutoff),
+                    and_(
+                        col(JobBatch.status) == "queued",
+                        # NULL: queued before the column existed, long ago.
+                        or_(
+                            col(JobBatch.queued_at).is_(None),
+                            col(JobBatch.queued_at) < queued_since,
+                        ),
+                    ),
+                    and_(
+                        col(JobBatch.status) == "running",
+                        col(JobBatch.claimed_at) < silent_since,
+                    ),
                 )
             )
         ).all()
     return [(job_id, seq) for job_id, seq in rows]
+
+
+def mark_queued(db: Database, batches: list[tuple[uuid.UUID, int]]) -> None:
+    """Record that the queued ones of ``batches`` (``(job id, seq)``) were sent again now."""
+    if not batches:
+        return
+    with db.session() as session:
+        session.exec(
+            update(JobBatch)
+            .where(
+                tuple_(col(JobBatch.job_id), col(JobBatch.seq)).in_(batches),
+                col(JobBatch.status) == "queued",
+            )
+            .values(queued_at=utcnow())
+        )
+        session.commit()
 
 
 def unstarted_jobs(db: Database, older_than_s: float) -> list[uuid.UUID]:
@@ -315,7 +346,7 @@ def _requeue(db: Database, job_id: uuid.UUID, seq: int, reason: str) -> None:
         session.exec(
             update(JobBatch)
             .where(col(JobBatch.job_id) == job_id, col(JobBatch.seq) == seq)
-            .values(status="queued", done=0, error=reason, claimed_at=None)
+            .values(status="queued", done=0, error=reason, claimed_at=None, queued_at=utcnow())
         )
         _sum_into_job(session, job_id, utcnow())
         session.commit()

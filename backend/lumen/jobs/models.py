@@ -53,7 +53,9 @@ class JobBatch(SQLModel, table=True):
     """Items ``[start, stop)`` of a job's source, run as one task.
 
     ``status``: queued | running | succeeded | failed | cancelled. ``attempts`` counts claims;
-    past the limit the batch fails with its last ``error``.
+    past the limit the batch fails with its last ``error``. ``queued_at``: when the batch was
+    last queued (written, put back after a fault or a dead runner, or sent again by stale-job
+    recovery), so recovery sends a queued batch again only once its last task has expired.
     """
 
     __tablename__ = "job_batches"
@@ -67,5 +69,6 @@ class JobBatch(SQLModel, table=True):
     done: int = 0
     failed_items: int = 0
     error: str | None = Field(default=None, max_length=2000)
+    queued_at: datetime | None = Field(default_factory=utcnow)
     claimed_at: datetime | None = None
     finished_at: datetime | None = None
