@@ -40,6 +40,8 @@ from lumen.jobs.celery_app import RECOVER, WorkerContext, create_celery, registe
 from lumen.jobs.execution import Limits
 from lumen.jobs.kinds import INGEST, JobKind
 from lumen.jobs.models import Job, JobBatch
+from lumen.knowledge.loaders.medquad import open_medquad
+from lumen.knowledge.schemas import SourceDocument
 from lumen.migrate import upgrade_to_head
 from lumen.settings import Settings
 from tests.conftest import require_service
@@ -155,6 +157,29 @@ class Worker:
         finally:
             client.close()
 
+    def chunk_indexes(self) -> dict[str, list[int]]:
+        """Per document id, the sorted ``chunk_index`` of its points in this worker's index
+        (call once no worker holds it)."""
+        client = QdrantClient(path=str(self.data_dir / "qdrant"))
+        found: dict[str, list[int]] = {}
+        try:
+            if not client.collection_exists("lumen"):
+                return found
+            offset = None
+            while True:
+                points, offset = client.scroll(
+                    "lumen", limit=1000, offset=offset, with_payload=["document_id", "chunk_index"]
+                )
+                for point in points:
+                    payload = point.payload or {}
+                    found.setdefault(str(payload["document_id"]), []).append(
+                        int(payload["chunk_index"])
+                    )
+                if offset is None:
+                    return {doc: sorted(indexes) for doc, indexes in found.items()}
+        finally:
+            client.close()
+
 
 def _submit(url: str, operator: dict[str, str], kind: str, source: str) -> dict[str, Any]:
     response = httpx.post(
@@ -218,9 +243,47 @@ def test_a_job_submitted_through_the_api_completes_on_a_worker_process(
     assert actions == [("ingestion.submit", "success"), ("ingestion.finish", "success")]
 
 
+def _loader_sections(medquad_slice: Path, downloads: Path) -> dict[str, list[int]]:
+    """What the MedQuAD loader makes of the slice: per document id, its section positions."""
+    return {
+        item.id: list(range(len(item.sections)))
+        for item in open_medquad(medquad_slice, downloads)
+        if isinstance(item, SourceDocument)
+    }
+
+
+def _whole_documents(
+    database: str, chunks: dict[str, list[int]], sections: dict[str, list[int]]
+) -> list[str]:
+    """Check that no half document is visible and return the ids of the ``indexed`` ones.
+
+    A batch writes a document's row as ``indexing``, its points, then its sections in the
+    transaction that flips it to ``indexed``: an ``indexed`` document must have every section
+    the loader gives it (positions 0..n-1, once each) and a point for each of its
+    ``chunk_count`` chunks (chunk indexes 0..n-1, once each, no leftover); one still
+    ``indexing`` has no sections."""
+    rows = _rows(database, "SELECT id, status, chunk_count FROM documents ORDER BY id")
+    stored: dict[str, list[int]] = {}
+    for document_id, position in _rows(
+        database, "SELECT document_id, position FROM document_sections ORDER BY 1, 2"
+    ):
+        stored.setdefault(document_id, []).append(position)
+    indexed = []
+    for document_id, status, chunk_count in rows:
+        if status == "indexed":
+            assert stored.get(document_id) == sections[document_id], document_id
+            assert chunks.get(document_id) == list(range(chunk_count)), document_id
+            indexed.append(document_id)
+        else:
+            assert status == "indexing" and document_id not in stored, document_id
+    assert set(stored) <= {document_id for document_id, _, _ in rows}, "orphan sections"
+    return indexed
+
+
 def test_a_worker_killed_mid_batch_leaves_no_half_document_and_another_finishes_the_job(
     tmp_path: Path, env: dict[str, str], medquad_slice: Path
 ) -> None:
+    sections = _loader_sections(medquad_slice, tmp_path / "downloads")
     first = Worker(tmp_path, env, "first")
     with api_server(tmp_path, env) as (url, operator):
         job = _submit(url, operator, "ingest_medquad", str(medquad_slice))
@@ -233,6 +296,9 @@ def test_a_worker_killed_mid_batch_leaves_no_half_document_and_another_finishes_
 
         _wait_until(url, operator, job["id"], mid_batch)
         first.kill()
+        # What the killed worker left, before another runs: whole documents only.
+        before = _whole_documents(database, first.chunk_indexes(), sections)
+        assert len(before) >= 4, "the batch that finished before the kill is there, whole"
         second = Worker(tmp_path, env, "second")
         try:
             job = _wait_until(url, operator, job["id"], _finished)
@@ -242,8 +308,8 @@ def test_a_worker_killed_mid_batch_leaves_no_half_document_and_another_finishes_
     documents = _rows(database, "SELECT status, chunk_count FROM documents")
     assert documents and {status for status, _ in documents} == {"indexed"}
     assert second.points() == sum(chunks for _, chunks in documents), "no duplicate points"
-    sections = _rows(database, "SELECT count(*), count(DISTINCT id) FROM document_sections")
-    assert sections[0][0] == sections[0][1]
+    # Every document the loader gives, each with exactly its sections and one point per chunk.
+    assert sorted(_whole_documents(database, second.chunk_indexes(), sections)) == sorted(sections)
     retried = _rows(database, "SELECT max(attempts) FROM job_batches")
     assert retried[0][0] >= 2, "the killed worker's batch was run again"
     assert "lumen.jobs.batch" in second.log.read_text()
