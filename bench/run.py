@@ -9,7 +9,8 @@ marked as such).
 ``--auth``, ``--consumer``, ``--serving``, ``--embedding`` and ``--jobs [load|runners]``
 re-measure one section (7, 1b; 4b with 8; 9; 10 and 10b) and replace it in place;
 ``--first-run`` times a fresh clone's ``make run`` (10c; not part of the full run: it needs the
-machine to itself for half an hour).
+machine to itself for half an hour). A full run carries sections 10c and 12 (the soak, ``make
+soak``) over from the ``results.md`` it replaces, as they were.
 """
 
 from __future__ import annotations
@@ -91,7 +92,9 @@ def main(reuse: bool) -> None:
         + "\n"
         + render_labels(labels)
     )
-    RESULTS.write_text(with_consumer(text, render_consumer(consumer, consumer_args)))
+    text = with_consumer(text, render_consumer(consumer, consumer_args))
+    previous = RESULTS.read_text() if RESULTS.exists() else ""
+    RESULTS.write_text(with_carried_over(text, previous))
     print(RESULTS.read_text())
 
 
@@ -174,6 +177,37 @@ def with_section(text: str, heading: str, section: str) -> str:
     head, rest = text.split(heading, 1)
     tail = rest.split("\n## ", 1)[1] if "\n## " in rest else ""
     return head + section.rstrip("\n") + "\n" + ("\n## " + tail if tail else "")
+
+
+def with_carried_over(text: str, previous: str) -> str:
+    """``text`` (a full run's results.md) with the sections of ``previous`` (the results.md it
+    replaces) that a full run does not measure put back as they were: 10c (``--first-run``
+    needs the machine to itself for half an hour) and 12 (``make soak`` runs for 30 minutes).
+    Each goes before the first section of ``text`` numbered after it (10c before 11), else at
+    the end. Other sections of ``previous`` are dropped: the run re-measured them, and a note
+    about an earlier run's figures (4a) would no longer be true."""
+    from bench.soak import HEADING as SOAK_HEADING
+
+    for heading in (FIRST_RUN_HEADING, SOAK_HEADING):
+        if heading in text or heading not in previous:
+            continue
+        rest = previous.split(heading, 1)[1]
+        section = (heading + rest.split("\n## ", 1)[0]).rstrip("\n")
+        later = [m.start() for m in SECTION_NUMBER.finditer(text) if _number(m) > _number(heading)]
+        if later:
+            text = text[: later[0]] + section + "\n\n" + text[later[0] :]
+        else:
+            text = text.rstrip("\n") + "\n\n" + section + "\n"
+    return text
+
+
+SECTION_NUMBER = re.compile(r"^## (\d+)([a-z]?)\.", re.MULTILINE)
+
+
+def _number(heading: str | re.Match[str]) -> tuple[int, str]:
+    """A section's number as sections are ordered: ``## 10c. …`` → ``(10, "c")``."""
+    match = SECTION_NUMBER.match(heading) if isinstance(heading, str) else heading
+    return (int(match[1]), match[2]) if match else (0, "")
 
 
 AUTH_HEADING = "## 7. Access control"
