@@ -262,6 +262,37 @@ def test_settings_without_a_qdrant_url_open_the_edge_shard_under_the_data_dir(
         index.close()
 
 
+SEARCH_THREADS_PROBE = """
+import os, sys
+from pathlib import Path
+from lumen.knowledge.index.edge import EdgeIndex
+
+def search_threads():
+    tasks = os.listdir("/proc/self/task")
+    return sum(open(f"/proc/self/task/{t}/comm").read().startswith("edge-search") for t in tasks)
+
+created = EdgeIndex(Path(sys.argv[1]))
+print(search_threads())
+created.close()
+loaded = EdgeIndex(Path(sys.argv[1]))
+print(search_threads())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads in /proc")
+def test_a_shard_created_or_loaded_searches_on_one_thread(tmp_path: Path) -> None:
+    # qdrant-edge's default pool has a thread per CPU and more, whose hand-offs cost a busy
+    # server more than the segment reads they parallelise (bench/results.md section 4b).
+    counts = subprocess.run(
+        [sys.executable, "-c", SEARCH_THREADS_PROBE, str(tmp_path / "index")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+    assert counts == ["1", "1"]
+
+
 @pytest.mark.filterwarnings("ignore:Failed to obtain server version")
 def test_settings_with_a_qdrant_url_use_that_server(tmp_path: Path) -> None:
     # Nothing listens on port 9 (discard): the server index is chosen and fails to connect.

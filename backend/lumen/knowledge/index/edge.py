@@ -45,10 +45,19 @@ class IndexLocked(Exception):
         self.path = path
 
 
+# One search thread: the shard's query runs in the thread that asks (each request's retrieval
+# is already off the event loop, and a server answers many at once). qdrant-edge's default
+# pool, sized from the CPU count (8 threads on 2 cores here), split every query's segment reads
+# across its threads and back, and those hand-offs cost more than the reads: 50 streaming
+# clients on the e2e-sized index, server CPU per answer 29.0 -> 26.9 ms (bench/results.md 4b).
+SEARCH_THREADS = 1
+
+
 def _shard_config() -> qe.EdgeConfig:
     return qe.EdgeConfig(
         vectors={DENSE_VECTOR: qe.EdgeVectorParams(size=DIMENSIONS, distance=qe.Distance.Cosine)},
         sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        max_search_threads=SEARCH_THREADS,
     )
 
 
