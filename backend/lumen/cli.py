@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import json
 import sys
 import time
@@ -90,6 +91,20 @@ def tune_malloc() -> None:
         libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
 
 
+def freeze_startup_heap() -> None:
+    """Put every object alive once the server is built out of the cyclic garbage collector's
+    reach (``gc.freeze()``, after a collection so that no garbage is kept): the embedding
+    model's modules, the vocabularies, the triage examples, the routes. They live as long as
+    the process, yet every full collection walked them all again. Call once, when the
+    runtime is built and before serving; objects made afterwards are collected as before.
+
+    50 streaming clients on the e2e-sized index (``bench/results.md`` section 4b): the
+    collector's share of the server's CPU fell from about 7 % to 2 % (``perf record``).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 @app.command()
 def serve(
     seed: Annotated[bool, typer.Option(help="Load the knowledge base on first run")] = True,
@@ -108,7 +123,8 @@ def serve(
         settings.port = port
     url = f"http://{settings.host}:{settings.port}"
 
-    def banner() -> None:
+    def ready() -> None:
+        freeze_startup_heap()
         console.print(f"\n[bold green]Lumen is serving on {url}[/]")
         console.print(f"Progress of knowledge-base loading: curl -s {url}/readyz")
         console.print(
@@ -118,7 +134,7 @@ def serve(
         )
 
     uvicorn.run(
-        create_app(settings, seed=seed, on_ready=banner),
+        create_app(settings, seed=seed, on_ready=ready),
         host=settings.host,
         port=settings.port,
         workers=1,
