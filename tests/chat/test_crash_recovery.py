@@ -180,7 +180,8 @@ async def test_a_replica_that_starts_stops_only_answers_whose_heartbeat_has_gone
     db_a, db_b = replicas
     keys = load_key_ring(Settings(data_dir=tmp_path))
     replica_a, replica_b = _watch(db_a, keys), _watch(db_b, keys)
-    live = replica_a.track(source_count=2)
+    live = replica_a.track(uuid.uuid4())
+    live.engine, live.sources = "extractive", [{"n": 1}, {"n": 2}]
     live.text = "Fever is [1] common"
     live.mark_sent()
     live.text += " and [2] not yet sent"
@@ -210,6 +211,7 @@ async def test_a_replica_that_starts_stops_only_answers_whose_heartbeat_has_gone
     assert alive.status == "streaming"
     assert ChatTexts(keys).text_of(alive) == "Fever is [1] common", "only what was sent"
     assert alive.citations == [1]
+    assert (alive.engine, alive.sources) == ("extractive", [{"n": 1}, {"n": 2}]), "cited sources"
     assert (await _row(db_b, dead)).status == "stopped"
 
 

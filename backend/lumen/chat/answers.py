@@ -34,7 +34,7 @@ from lumen.chat.schemas import (
     Timings,
     TokenEvent,
 )
-from lumen.chat.streams import StreamWatch
+from lumen.chat.streams import LiveAnswer, StreamWatch
 from lumen.chat.triage import Triage, escalation_answer, support_note
 from lumen.db import Database
 from lumen.knowledge.retrieval import Retriever
@@ -107,10 +107,11 @@ class Answers:
             conversation = await repo.owned_conversation(owner_id, conversation_id)
             repo.title_if_untitled(conversation, question)
             repo.add_message(conversation_id, "user", question)
+            answer_id = _add_streaming_answer(repo, conversation_id)
             repo.touch(conversation)
             await self._audit.append(session, audit_event)
             await session.commit()
-        return self._stream(conversation_id, question, collections, set_id, started)
+        return self._stream(conversation_id, answer_id, question, collections, set_id, started)
 
     async def regenerate(
         self,
@@ -138,99 +139,132 @@ class Answers:
                 raise InvalidInput("There is no question before this answer.")
             question = repo.text_of(earlier[-1])
             await session.delete(target)
+            answer_id = _add_streaming_answer(repo, conversation_id)
             await session.commit()
-        return self._stream(conversation_id, question, collections, None, started)
+        return self._stream(conversation_id, answer_id, question, collections, None, started)
 
     async def _stream(
         self,
         conversation_id: uuid.UUID,
+        message_id: uuid.UUID,
         question: str,
         collections: Sequence[str],
         set_id: str | None,
         started: float,
     ) -> AnswerEvents:
+        """The answer events of the ``streaming`` row ``message_id``, which is ended (text,
+        status, engine, sources, support note and its audit entry) in one transaction when
+        the stream ends, however it ends."""
+
         def elapsed_ms() -> float:
             return round((time.perf_counter() - started) * 1000, 1)
 
-        verdict = await anyio.to_thread.run_sync(self._triage.assess, question)
-        if verdict.action == "escalate" and verdict.category is not None:
-            async for event in self._escalate(
-                conversation_id, verdict.category, verdict.detector or "pattern", elapsed_ms
-            ):
-                yield event
-            return
-        support = None  # a weaker signal: the normal answer, with the support note beside it
-        if verdict.action == "support" and verdict.category is not None:
-            support = SupportNote(category=verdict.category, text=support_note(verdict.category))
-
-        search = await anyio.to_thread.run_sync(
-            lambda: self._retriever.search_timed(
-                question, k=self._k, collections=collections, set_id=set_id
-            )
-        )
-        retrieval_ms = elapsed_ms()
-        plan = plan_answer(search, scoped=set_id is not None)
-        if plan.needs_engine:
-            engine, deltas = await self.engines.start(question, plan.hits, plan.queries)
-            if plan.note:
-                deltas = prefixed(plan.note + "\n\n", deltas)
-        else:
-            engine, deltas = "extractive", phrases(plan.note)
-        sources = [SourceOut.from_hit(n, hit) for n, hit in enumerate(plan.hits, start=1)]
-        answer = self.streams.track(len(sources))
-        first_token_ms: float | None = None
-        citation_filter = CitationFilter(len(sources))
+        answer = self.streams.track(message_id)
         status = "stopped"
+        stored = False  # the row is ended already (an escalation is stored before it is told)
+        audited: AuditEvent | None = None
         try:
-            await self._insert_answer(answer.message_id, conversation_id, engine, sources, support)
+            verdict = await anyio.to_thread.run_sync(self._triage.assess, question)
+            if verdict.action == "escalate" and verdict.category is not None:
+                text = escalation_answer(verdict.category)
+                async with self._db.async_session() as session:
+                    repo = ChatRepository(session, self._keys)
+                    await repo.finish_message(
+                        message_id, text, "complete", [], kind="escalation", engine="triage",
+                        sources=[],
+                    )  # fmt: skip
+                    repo.record_triage(
+                        conversation_id, verdict.category, verdict.detector or "pattern"
+                    )
+                    await self._audit.append(
+                        session, _triage_event(AuditAction.ESCALATION, conversation_id)
+                    )
+                    await session.commit()
+                stored, status = True, "complete"
+                logger.info(
+                    "triage escalation: category=%s detector=%s", verdict.category, verdict.detector
+                )
+                async for event in _escalation_events(
+                    conversation_id, message_id, text, elapsed_ms
+                ):
+                    yield event
+                return
+            support = None  # a weaker signal: the normal answer, with the support note beside it
+            if verdict.action == "support" and verdict.category is not None:
+                support = SupportNote(
+                    category=verdict.category, text=support_note(verdict.category)
+                )
+                answer.support = support.model_dump()
+                audited = _triage_event(AuditAction.SUPPORT_NOTE, conversation_id)
+
+            search = await anyio.to_thread.run_sync(
+                lambda: self._retriever.search_timed(
+                    question, k=self._k, collections=collections, set_id=set_id
+                )
+            )
+            retrieval_ms = elapsed_ms()
+            plan = plan_answer(search, scoped=set_id is not None)
+            if plan.needs_engine:
+                engine, deltas = await self.engines.start(question, plan.hits, plan.queries)
+                if plan.note:
+                    deltas = prefixed(plan.note + "\n\n", deltas)
+            else:
+                engine, deltas = "extractive", phrases(plan.note)
+            sources = [SourceOut.from_hit(n, hit) for n, hit in enumerate(plan.hits, start=1)]
+            answer.engine, answer.sources = engine, [s.model_dump() for s in sources]
+            first_token_ms: float | None = None
+            citation_filter = CitationFilter(len(sources))
             yield MetaEvent(
                 conversation_id=conversation_id,
-                message_id=answer.message_id,
+                message_id=message_id,
                 kind="answer",
                 engine=engine,
                 sources=sources,
                 support=support,
             )
-            # aclosing: a client that disconnects closes the engine's stream (and its HTTP
-            # request to the LLM server) at once, not when the generator is collected.
-            async with aclosing(deltas):
-                async for delta in deltas:
-                    for text in citation_filter.feed(delta):
-                        if first_token_ms is None:
-                            first_token_ms = elapsed_ms()
-                        answer.text += text
-                        yield TokenEvent(text=text)
-                        answer.mark_sent()
-            tail = citation_filter.flush()
-            if tail:
-                answer.text += tail
-                yield TokenEvent(text=tail)
-                answer.mark_sent()
-            status = "complete"
-        except EngineFailed as exc:
-            status = "failed"
-            logger.warning("answer engine %s failed mid-stream: %s", engine, type(exc).__name__)
-            yield ErrorEvent(
-                status=502,
-                title="Answer interrupted",
-                detail=(
-                    "The language model stopped answering. The partial answer is kept as failed."
-                ),
-            )
-        finally:
-            citations = valid_citations(answer.text, len(sources))
             try:
-                with anyio.CancelScope(shield=True):
-                    async with self._db.async_session() as session:
-                        repo = ChatRepository(session, self._keys)
-                        await repo.finish_message(answer.message_id, answer.text, status, citations)
-                        await session.commit()
+                # aclosing: a client that disconnects closes the engine's stream (and its HTTP
+                # request to the LLM server) at once, not when the generator is collected.
+                async with aclosing(deltas):
+                    async for delta in deltas:
+                        for text in citation_filter.feed(delta):
+                            if first_token_ms is None:
+                                first_token_ms = elapsed_ms()
+                            answer.text += text
+                            yield TokenEvent(text=text)
+                            answer.mark_sent()
+                tail = citation_filter.flush()
+                if tail:
+                    answer.text += tail
+                    yield TokenEvent(text=tail)
+                    answer.mark_sent()
+                status = "complete"
+            except EngineFailed as exc:
+                status = "failed"
+                logger.warning("answer engine %s failed mid-stream: %s", engine, type(exc).__name__)
+                yield ErrorEvent(
+                    status=502,
+                    title="Answer interrupted",
+                    detail=(
+                        "The language model stopped answering. The partial answer is kept as "
+                        "failed."
+                    ),
+                )
+        finally:
+            try:
+                if not stored:
+                    with anyio.CancelScope(shield=True):
+                        async with self._db.async_session() as session:
+                            await _finish(ChatRepository(session, self._keys), answer, status)
+                            if audited is not None:
+                                await self._audit.append(session, audited)
+                            await session.commit()
             finally:
                 self.streams.untrack(answer)
         if status == "complete":
             yield DoneEvent(
-                message_id=answer.message_id,
-                citations=citations,
+                message_id=message_id,
+                citations=valid_citations(answer.text, len(answer.sources)),
                 disclaimer=DISCLAIMER,
                 timings_ms=Timings(
                     retrieval=retrieval_ms,
@@ -239,66 +273,49 @@ class Answers:
                 ),
             )
 
-    async def _escalate(
-        self,
-        conversation_id: uuid.UUID,
-        category: str,
-        detector: str,
-        elapsed_ms: Callable[[], float],
-    ) -> AnswerEvents:
-        text = escalation_answer(category)
-        async with self._db.async_session() as session:
-            repo = ChatRepository(session, self._keys)
-            message = repo.add_message(
-                conversation_id, "assistant", text, kind="escalation", engine="triage"
-            )
-            repo.record_triage(conversation_id, category, detector)
-            await self._audit.append(
-                session, _triage_event(AuditAction.ESCALATION, conversation_id)
-            )
-            await session.commit()
-        logger.info("triage escalation: category=%s detector=%s", category, detector)
-        yield MetaEvent(
-            conversation_id=conversation_id,
-            message_id=message.id,
-            kind="escalation",
-            engine="triage",
-            sources=[],
-        )
-        first_token_ms = elapsed_ms()
-        for line in text.splitlines(keepends=True):
-            yield TokenEvent(text=line)
-        yield DoneEvent(
-            message_id=message.id,
-            citations=[],
-            disclaimer=DISCLAIMER,
-            timings_ms=Timings(retrieval=0.0, first_token=first_token_ms, total=elapsed_ms()),
-        )
 
-    async def _insert_answer(
-        self,
-        message_id: uuid.UUID,
-        conversation_id: uuid.UUID,
-        engine: str,
-        sources: list[SourceOut],
-        support: SupportNote | None,
-    ) -> None:
-        """The answer's row, empty and ``streaming``; with the support note's audit entry."""
-        async with self._db.async_session() as session:
-            ChatRepository(session, self._keys).add_message(
-                conversation_id,
-                "assistant",
-                "",
-                engine=engine,
-                status="streaming",
-                sources=[s.model_dump() for s in sources],
-                support=support.model_dump() if support is not None else None,
-                message_id=message_id,
-            )
-            if support is not None:
-                event = _triage_event(AuditAction.SUPPORT_NOTE, conversation_id)
-                await self._audit.append(session, event)
-            await session.commit()
+async def _escalation_events(
+    conversation_id: uuid.UUID,
+    message_id: uuid.UUID,
+    text: str,
+    elapsed_ms: Callable[[], float],
+) -> AnswerEvents:
+    """The events of an escalation already stored: its lines as tokens, at once."""
+    yield MetaEvent(
+        conversation_id=conversation_id,
+        message_id=message_id,
+        kind="escalation",
+        engine="triage",
+        sources=[],
+    )
+    first_token_ms = elapsed_ms()
+    for line in text.splitlines(keepends=True):
+        yield TokenEvent(text=line)
+    yield DoneEvent(
+        message_id=message_id,
+        citations=[],
+        disclaimer=DISCLAIMER,
+        timings_ms=Timings(retrieval=0.0, first_token=first_token_ms, total=elapsed_ms()),
+    )
+
+
+def _add_streaming_answer(repo: ChatRepository, conversation_id: uuid.UUID) -> uuid.UUID:
+    """The answer's row, empty and ``streaming``, added in its question's transaction (one
+    transaction fewer per answer than inserting it when the stream starts); its id."""
+    message = repo.add_message(conversation_id, "assistant", "", status="streaming")
+    return message.id
+
+
+async def _finish(repo: ChatRepository, answer: LiveAnswer, status: str) -> None:
+    await repo.finish_message(
+        answer.message_id,
+        answer.text,
+        status,
+        valid_citations(answer.text, len(answer.sources)),
+        engine=answer.engine,
+        sources=answer.sources,
+        support=answer.support,
+    )
 
 
 def _triage_event(action: AuditAction, conversation_id: uuid.UUID) -> AuditEvent:

@@ -129,25 +129,51 @@ class ChatRepository:
         return message
 
     async def finish_message(
-        self, message_id: uuid.UUID, text: str, status: str, citations: list[int]
+        self,
+        message_id: uuid.UUID,
+        text: str,
+        status: str,
+        citations: list[int],
+        *,
+        engine: str | None,
+        sources: list[dict[str, Any]],
+        support: dict[str, Any] | None = None,
+        kind: str = "answer",
     ) -> None:
-        """Store a streamed answer's final text, status and citations; nothing when the
-        conversation was deleted meanwhile."""
-        message = await self.session.get(Message, message_id)
-        if message is None:
-            return
-        sealed = self._keys.seal(text, _message_aad(message.id))
-        message.content_ciphertext, message.key_id = sealed.ciphertext, sealed.key_id
-        message.status = status
-        message.citations = citations
-        self.session.add(message)
+        """End a streamed answer: its final text, status, citations, the engine that wrote
+        it, its sources and support note, and ``kind`` (``escalation`` for triage's). One
+        update, nothing when the conversation was deleted meanwhile."""
+        sealed = self._keys.seal(text, _message_aad(message_id))
+        await self.session.exec(
+            update(Message)
+            .where(col(Message.id) == message_id)
+            .values(
+                content_ciphertext=sealed.ciphertext,
+                key_id=sealed.key_id,
+                status=status,
+                citations=citations,
+                kind=kind,
+                engine=engine,
+                sources=sources,
+                support=support,
+            )
+        )
 
-    async def save_streamed_text(
-        self, message_id: uuid.UUID, text: str, citations: list[int], at: datetime
+    async def save_streamed_answer(
+        self,
+        message_id: uuid.UUID,
+        text: str,
+        citations: list[int],
+        at: datetime,
+        *,
+        engine: str | None,
+        sources: list[dict[str, Any]],
+        support: dict[str, Any] | None,
     ) -> None:
-        """A streaming answer's heartbeat: the text sent so far and its citations, at ``at``.
-        Nothing when the answer is no longer ``streaming`` (finished or swept meanwhile: the
-        condition is checked by the update itself, so a late heartbeat never undoes an end)."""
+        """A streaming answer's heartbeat: the text sent so far, its citations, and the
+        engine, sources and support note they refer to, at ``at``. Nothing when the answer is
+        no longer ``streaming`` (finished or swept meanwhile: the condition is checked by the
+        update itself, so a late heartbeat never undoes an end)."""
         sealed = self._keys.seal(text, _message_aad(message_id))
         await self.session.exec(
             update(Message)
@@ -156,6 +182,9 @@ class ChatRepository:
                 content_ciphertext=sealed.ciphertext,
                 key_id=sealed.key_id,
                 citations=citations,
+                engine=engine,
+                sources=sources,
+                support=support,
                 stream_heartbeat_at=at,
             )
         )

@@ -1,6 +1,6 @@
 """Answers being streamed: their heartbeat, and the recovery of those whose process died.
 
-An answer's row is inserted ``streaming`` before its first token and finished (``complete``,
+An answer's row is inserted ``streaming`` with its question and finished (``complete``,
 ``stopped`` or ``failed``) when its stream ends. A process killed in between (kill -9, the OOM
 killer, a lost node) would leave the row ``streaming`` for ever, empty. So while an answer
 streams, its process refreshes the row every ``heartbeat_s`` with the text the client has been
@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import anyio
 
@@ -44,10 +45,14 @@ logger = logging.getLogger(__name__)
 @dataclass(eq=False)
 class LiveAnswer:
     """One answer this process is streaming: ``text`` is all the engine gave so far,
-    ``sent_chars`` how much of it the client has been handed (what a heartbeat stores)."""
+    ``sent_chars`` how much of it the client has been handed; with the ``engine``, the
+    ``sources`` (``SourceOut`` dicts) and the ``support`` note once retrieval has chosen them,
+    what a heartbeat stores."""
 
-    source_count: int
-    message_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    message_id: uuid.UUID
+    engine: str | None = None
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    support: dict[str, Any] | None = None
     text: str = ""
     sent_chars: int = 0
     beat_at: float = field(default_factory=time.monotonic)  # monotonic s; the insert counts
@@ -55,6 +60,11 @@ class LiveAnswer:
     def mark_sent(self) -> None:
         """The client has been handed all of ``text``."""
         self.sent_chars = len(self.text)
+
+    def sent(self) -> tuple[str, list[int]]:
+        """The text the client has been handed and the citations in it."""
+        text = self.text[: self.sent_chars]
+        return text, valid_citations(text, len(self.sources))
 
 
 class StreamWatch:
@@ -84,11 +94,11 @@ class StreamWatch:
 
     # --- the streams of this process ------------------------------------------------------
 
-    def track(self, source_count: int) -> LiveAnswer:
-        """A new answer, known as live before its row exists (a sweep never takes it for an
-        orphan); ``source_count`` bounds the citations a heartbeat stores."""
-        answer = LiveAnswer(source_count=source_count)
-        self._live[answer.message_id] = answer
+    def track(self, message_id: uuid.UUID) -> LiveAnswer:
+        """The answer of the ``streaming`` row ``message_id``, live in this process from now
+        on (a sweep never takes it for an orphan, a heartbeat keeps it)."""
+        answer = LiveAnswer(message_id=message_id)
+        self._live[message_id] = answer
         return answer
 
     def untrack(self, answer: LiveAnswer) -> None:
@@ -106,8 +116,9 @@ class StreamWatch:
     # --- background work ------------------------------------------------------------------
 
     async def beat(self) -> int:
-        """Store the sent text (and its citations) of every answer streaming for longer than a
-        heartbeat since its last one, in one transaction; how many were written."""
+        """Store what the client has been sent (text, citations, sources, engine, support
+        note) of every answer streaming for longer than a heartbeat since its last one, in
+        one transaction; how many were written."""
         now = time.monotonic()
         due = [a for a in self._live.values() if now - a.beat_at >= self._heartbeat_s]
         if not due:
@@ -116,9 +127,16 @@ class StreamWatch:
             repo = ChatRepository(session, self._keys)
             at = utcnow()
             for answer in due:
-                text = answer.text[: answer.sent_chars]
-                citations = valid_citations(text, answer.source_count)
-                await repo.save_streamed_text(answer.message_id, text, citations, at)
+                text, citations = answer.sent()
+                await repo.save_streamed_answer(
+                    answer.message_id,
+                    text,
+                    citations,
+                    at,
+                    engine=answer.engine,
+                    sources=answer.sources,
+                    support=answer.support,
+                )
             await session.commit()
         for answer in due:
             answer.beat_at = now
