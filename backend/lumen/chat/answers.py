@@ -23,7 +23,7 @@ from lumen.chat.citations import CitationFilter, valid_citations
 from lumen.chat.disclaimer import DISCLAIMER
 from lumen.chat.engines.base import EngineFailed, EngineStarter, phrases, prefixed
 from lumen.chat.gaps import plan_answer
-from lumen.chat.repository import ChatRepository
+from lumen.chat.repository import AnswerContent, ChatRepository
 from lumen.chat.schemas import (
     ChatEvent,
     DoneEvent,
@@ -34,7 +34,7 @@ from lumen.chat.schemas import (
     Timings,
     TokenEvent,
 )
-from lumen.chat.streams import LiveAnswer, StreamWatch
+from lumen.chat.streams import StreamWatch
 from lumen.chat.triage import Triage, escalation_answer, support_note
 from lumen.db import Database
 from lumen.knowledge.retrieval import Retriever
@@ -170,9 +170,11 @@ class Answers:
                 async with self._db.async_session() as session:
                     repo = ChatRepository(session, self._keys)
                     await repo.finish_message(
-                        message_id, text, "complete", [], kind="escalation", engine="triage",
-                        sources=[],
-                    )  # fmt: skip
+                        message_id,
+                        AnswerContent(text, citations=[], engine="triage", sources=[]),
+                        "complete",
+                        kind="escalation",
+                    )
                     repo.record_triage(
                         conversation_id, verdict.category, verdict.detector or "pattern"
                     )
@@ -255,7 +257,9 @@ class Answers:
                 if not stored:
                     with anyio.CancelScope(shield=True):
                         async with self._db.async_session() as session:
-                            await _finish(ChatRepository(session, self._keys), answer, status)
+                            await ChatRepository(session, self._keys).finish_message(
+                                message_id, answer.content(), status
+                            )
                             if audited is not None:
                                 await self._audit.append(session, audited)
                             await session.commit()
@@ -304,18 +308,6 @@ def _add_streaming_answer(repo: ChatRepository, conversation_id: uuid.UUID) -> u
     transaction fewer per answer than inserting it when the stream starts); its id."""
     message = repo.add_message(conversation_id, "assistant", "", status="streaming")
     return message.id
-
-
-async def _finish(repo: ChatRepository, answer: LiveAnswer, status: str) -> None:
-    await repo.finish_message(
-        answer.message_id,
-        answer.text,
-        status,
-        valid_citations(answer.text, len(answer.sources)),
-        engine=answer.engine,
-        sources=answer.sources,
-        support=answer.support,
-    )
 
 
 def _triage_event(action: AuditAction, conversation_id: uuid.UUID) -> AuditEvent:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,19 @@ from lumen.problems import NotFound
 from lumen.security.encryption import KeyRing, Sealed
 
 TITLE_CHARS = 80
+
+
+@dataclass(frozen=True)
+class AnswerContent:
+    """What an assistant answer's row holds besides its status: the ``text``, the
+    ``citations`` in it, the ``engine`` that wrote it, the ``sources`` it cites (``SourceOut``
+    dicts) and triage's ``support`` note."""
+
+    text: str
+    citations: list[int]
+    engine: str | None
+    sources: list[dict[str, Any]]
+    support: dict[str, Any] | None = None
 
 
 class ChatRepository:
@@ -140,65 +154,40 @@ class ChatRepository:
         return message
 
     async def finish_message(
-        self,
-        message_id: uuid.UUID,
-        text: str,
-        status: str,
-        citations: list[int],
-        *,
-        engine: str | None,
-        sources: list[dict[str, Any]],
-        support: dict[str, Any] | None = None,
-        kind: str = "answer",
+        self, message_id: uuid.UUID, answer: AnswerContent, status: str, kind: str = "answer"
     ) -> None:
-        """End a streamed answer: its final text, status, citations, the engine that wrote
-        it, its sources and support note, and ``kind`` (``escalation`` for triage's). One
-        update, nothing when the conversation was deleted meanwhile."""
-        sealed = self._keys.seal(text, _message_aad(message_id))
+        """End a streamed answer with its final ``answer``, ``status`` and ``kind``
+        (``escalation`` for triage's). One update, nothing when the conversation was deleted
+        meanwhile."""
         await self.session.exec(
             update(Message)
             .where(col(Message.id) == message_id)
-            .values(
-                content_ciphertext=sealed.ciphertext,
-                key_id=sealed.key_id,
-                status=status,
-                citations=citations,
-                kind=kind,
-                engine=engine,
-                sources=sources,
-                support=support,
-            )
+            .values(**self._answer_values(message_id, answer), status=status, kind=kind)
         )
 
     async def save_streamed_answer(
-        self,
-        message_id: uuid.UUID,
-        text: str,
-        citations: list[int],
-        at: datetime,
-        *,
-        engine: str | None,
-        sources: list[dict[str, Any]],
-        support: dict[str, Any] | None,
+        self, message_id: uuid.UUID, answer: AnswerContent, at: datetime
     ) -> None:
-        """A streaming answer's heartbeat: the text sent so far, its citations, and the
-        engine, sources and support note they refer to, at ``at``. Nothing when the answer is
-        no longer ``streaming`` (finished or swept meanwhile: the condition is checked by the
-        update itself, so a late heartbeat never undoes an end)."""
-        sealed = self._keys.seal(text, _message_aad(message_id))
+        """A streaming answer's heartbeat: what the client has been sent so far (``answer``),
+        at ``at``. Nothing when the answer is no longer ``streaming`` (finished or swept
+        meanwhile: the condition is checked by the update itself, so a late heartbeat never
+        undoes an end)."""
         await self.session.exec(
             update(Message)
             .where(col(Message.id) == message_id, col(Message.status) == "streaming")
-            .values(
-                content_ciphertext=sealed.ciphertext,
-                key_id=sealed.key_id,
-                citations=citations,
-                engine=engine,
-                sources=sources,
-                support=support,
-                stream_heartbeat_at=at,
-            )
+            .values(**self._answer_values(message_id, answer), stream_heartbeat_at=at)
         )
+
+    def _answer_values(self, message_id: uuid.UUID, answer: AnswerContent) -> dict[str, Any]:
+        sealed = self._keys.seal(answer.text, _message_aad(message_id))
+        return {
+            "content_ciphertext": sealed.ciphertext,
+            "key_id": sealed.key_id,
+            "citations": answer.citations,
+            "engine": answer.engine,
+            "sources": answer.sources,
+            "support": answer.support,
+        }
 
     async def stop_orphaned_answers(
         self, heartbeat_before: datetime | None, live: Sequence[uuid.UUID]

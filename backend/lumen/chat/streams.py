@@ -35,7 +35,7 @@ import anyio
 
 from lumen.chat.citations import valid_citations
 from lumen.chat.models import Message
-from lumen.chat.repository import ChatRepository
+from lumen.chat.repository import AnswerContent, ChatRepository
 from lumen.db import Database, utcnow
 from lumen.security.encryption import KeyRing
 
@@ -61,10 +61,12 @@ class LiveAnswer:
         """The client has been handed all of ``text``."""
         self.sent_chars = len(self.text)
 
-    def sent(self) -> tuple[str, list[int]]:
-        """The text the client has been handed and the citations in it."""
-        text = self.text[: self.sent_chars]
-        return text, valid_citations(text, len(self.sources))
+    def content(self, *, sent_only: bool = False) -> AnswerContent:
+        """The answer as its row holds it: all its text, or only what the client has been
+        handed (``sent_only``, what a heartbeat stores), with the citations in that text."""
+        text = self.text[: self.sent_chars] if sent_only else self.text
+        citations = valid_citations(text, len(self.sources))
+        return AnswerContent(text, citations, self.engine, self.sources, self.support)
 
 
 class StreamWatch:
@@ -127,15 +129,8 @@ class StreamWatch:
             repo = ChatRepository(session, self._keys)
             at = utcnow()
             for answer in due:
-                text, citations = answer.sent()
                 await repo.save_streamed_answer(
-                    answer.message_id,
-                    text,
-                    citations,
-                    at,
-                    engine=answer.engine,
-                    sources=answer.sources,
-                    support=answer.support,
+                    answer.message_id, answer.content(sent_only=True), at
                 )
             await session.commit()
         for answer in due:
