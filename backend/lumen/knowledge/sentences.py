@@ -64,6 +64,8 @@ MIN_WORDS = 4
 SPLIT_CACHE_SIZE = 4096
 # Longer units are flattened tables or run-ons: poor answers, and each costs embedding time.
 MAX_CHARS = 400
+# Verdicts of ``is_answer_sentence`` kept: about the sentences of the passages split above.
+VERDICT_CACHE_SIZE = 40_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +98,11 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
     return tuple(sentences)
 
 
+@lru_cache(maxsize=VERDICT_CACHE_SIZE)
 def is_answer_sentence(sentence: Sentence) -> bool:
-    """Whether a unit can stand in an answer on its own.
+    """Whether a unit can stand in an answer on its own (kept per sentence: the passages
+    of popular questions are judged again for every answer, and the patterns below were a
+    twentieth of the server's Python work under load).
 
     Rejects fragments of fewer than ``MIN_WORDS`` words, units longer than ``MAX_CHARS``, source
     boilerplate (symptom-table notes, links and pointers to other pages),

@@ -11,17 +11,27 @@ indexed corpus.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from qdrant_edge import Bm25, Bm25Config
 
 from lumen.knowledge.index.base import SparseVector
 
+# Sentences whose term ids ``document_terms`` keeps (a few hundred bytes each).
+TERMS_CACHE_SIZE = 20_000
+
 
 class Bm25Encoder:
     """Encodes text to BM25 sparse vectors; stateless, safe to share between threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, terms_cache_size: int = TERMS_CACHE_SIZE) -> None:
         self._model = Bm25(Bm25Config(language="english"))
+        self.document_terms = lru_cache(maxsize=terms_cache_size)(self._document_terms)
+
+    def _document_terms(self, text: str) -> frozenset[int]:
+        """The term ids of ``text`` as a document (its sparse vector's indices); cached per
+        text, so that the sentences of popular passages are tokenised and stemmed once."""
+        return frozenset(self._model.embed_document(text).indices)
 
     def encode_documents(self, texts: Sequence[str]) -> list[SparseVector]:
         """One sparse vector per passage (term-frequency weights; empty if only stopwords)."""

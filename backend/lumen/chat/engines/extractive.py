@@ -213,10 +213,7 @@ def lexical_shortlist(
     if len(candidates) <= keep:
         return list(candidates)
     query_terms = set(bm25.encode_query(question).indices)
-    overlaps = [
-        len(query_terms.intersection(vector.indices))
-        for vector in bm25.encode_documents([c.sentence.text for c in candidates])
-    ]
+    overlaps = [len(query_terms & bm25.document_terms(c.sentence.text)) for c in candidates]
     order = sorted(range(len(candidates)), key=lambda i: (-overlaps[i], candidates[i].source, i))
     return [candidates[i] for i in sorted(order[:keep])]
 
