@@ -1,4 +1,4 @@
-"""Moving-window rate limits (chat per user, registration per address) on both storages."""
+"""Sliding-window rate limits (chat per user, registration per address) on both storages."""
 
 from __future__ import annotations
 

@@ -5,7 +5,12 @@ Failed sign-ins are counted per account and per IP in a 15-minute window. From t
 ``backoff_after``-th failure on, the next attempt must wait 2^(n - backoff_after) s (capped at
 ``max_backoff_s``); at ``lock_after`` failures the key is locked for ``lock_s``. NIST SP
 800-63B-4 section 3.2.2 caps consecutive failures at 100 per account; ours are far below.
-Request rate limits (chat per user, registration per IP) use a moving window.
+Request rate limits (chat per user, registration per IP) use a sliding window counter: the
+current fixed window's count plus the previous window's, weighted by how much of it the moving
+window still covers (``limits``' "sliding window counter" strategy). It keeps two counters per
+key where a moving window keeps a timestamp per request, and the in-process storage expires
+timestamps with a thread hand-off per key on each pass, which cost the server about a tenth of
+its CPU under 50 streaming patients (``bench/results.md`` section 4b).
 
 Both fail closed: when the storage (Redis) fails or takes longer than ``redis_timeout_s``,
 the check raises ``ThrottleUnavailable`` (503 with Retry-After) and the request is not served.
@@ -25,7 +30,7 @@ from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 
 from lumen.auth.sessions import redis_options
@@ -148,10 +153,10 @@ class FailureThrottle:
 
 
 class RateLimit:
-    """A moving-window limit such as ``30/minute`` on one kind of request."""
+    """A sliding-window limit such as ``30/minute`` on one kind of request."""
 
     def __init__(self, storage: Storage, name: str, limit: str) -> None:
-        self._limiter = MovingWindowRateLimiter(storage)
+        self._limiter = SlidingWindowCounterRateLimiter(storage)
         self._item: RateLimitItem = parse(limit)
         self._name = name
 
