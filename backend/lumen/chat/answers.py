@@ -1,7 +1,8 @@
 """Answering one message as a stream of events, and storing the answer.
 
-Flow of ``ask`` (DESIGN.md): validate → store the question (encrypted) → safety triage →
-hybrid retrieval → answer engine → stream ``meta``, ``token``…, ``done`` → store the answer.
+Flow of ``ask`` (DESIGN.md): validate → store the question (encrypted) with its answer's empty
+``streaming`` row, in one transaction → safety triage → hybrid retrieval → answer engine →
+stream ``meta``, ``token``…, ``done`` → store the answer in that row.
 A client that goes away cancels generation; the partial answer is kept as ``stopped``, never as
 a finished answer. While it streams, ``streams`` keeps its row alive with the text sent so far,
 so that a process that dies mid-answer leaves a ``stopped`` answer, not a ``streaming`` one.
