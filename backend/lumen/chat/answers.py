@@ -20,7 +20,7 @@ import anyio
 
 from lumen.audit.actions import AuditAction
 from lumen.audit.service import AuditEvent, AuditLog
-from lumen.chat.citations import CitationFilter, valid_citations
+from lumen.chat.citations import CitationFilter
 from lumen.chat.disclaimer import DISCLAIMER
 from lumen.chat.engines.base import EngineFailed, EngineStarter, phrases, prefixed
 from lumen.chat.gaps import plan_answer
@@ -254,12 +254,13 @@ class Answers:
                     ),
                 )
         finally:
+            final = answer.content()  # what the row keeps, and ``done`` reports
             try:
                 if not stored:
                     with anyio.CancelScope(shield=True):
                         async with self._db.async_session() as session:
                             await ChatRepository(session, self._keys).finish_message(
-                                message_id, answer.content(), status
+                                message_id, final, status
                             )
                             if audited is not None:
                                 await self._audit.append(session, audited)
@@ -269,7 +270,7 @@ class Answers:
         if status == "complete":
             yield DoneEvent(
                 message_id=message_id,
-                citations=valid_citations(answer.text, len(answer.sources)),
+                citations=final.citations,
                 disclaimer=DISCLAIMER,
                 timings_ms=Timings(
                     retrieval=retrieval_ms,
