@@ -24,6 +24,7 @@ from lumen.chat.service import ChatService
 from lumen.chat.streams import StreamWatch
 from lumen.db import Database
 from lumen.migrate import upgrade_to_head
+from lumen.problems import NotFound
 from lumen.security.encryption import load_key_ring
 from lumen.settings import Settings
 
@@ -89,3 +90,36 @@ async def test_a_question_whose_audit_entry_cannot_be_written_is_not_stored(chat
         await chat.service.ask(chat.caller, CLIENT, created.id, "What is Lipitor used for?")
     stored = await chat.service.get_conversation(chat.caller.owner_id, created.id)
     assert stored.messages == [] and stored.title is None
+
+
+async def test_a_question_titles_an_untitled_conversation_once_and_moves_it_first(
+    chat: Chat,
+) -> None:
+    first = await chat.service.create_conversation(chat.caller, CLIENT, None)
+    second = await chat.service.create_conversation(chat.caller, CLIENT, "Statins")
+    await _answered(chat, chat.caller, first.id, "What  is\nLipitor used for?")
+    await _answered(chat, chat.caller, second.id, "Can statins hurt my muscles?")
+    await _answered(chat, chat.caller, first.id, "And what about grapefruit?")
+
+    listed = await chat.service.list_conversations(chat.caller.owner_id)
+    assert [(c.id, c.title) for c in listed] == [
+        (first.id, "What is Lipitor used for?"),  # its first question, in one line
+        (second.id, "Statins"),  # a title given at creation is kept
+    ]
+
+
+async def test_asking_in_someone_elses_conversation_changes_nothing_of_it(chat: Chat) -> None:
+    mine = await chat.service.create_conversation(chat.caller, CLIENT, None)
+    other = Principal(user_id=uuid.uuid4(), role=Role.PATIENT)
+    with pytest.raises(NotFound):
+        await chat.service.ask(other, CLIENT, mine.id, "What is Lipitor used for?")
+    stored = await chat.service.get_conversation(chat.caller.owner_id, mine.id)
+    assert stored.title is None and stored.messages == []
+    assert stored.updated_at == mine.updated_at
+
+
+async def _answered(
+    chat: Chat, caller: Principal, conversation_id: uuid.UUID, question: str
+) -> None:
+    async for _event in await chat.service.ask(caller, CLIENT, conversation_id, question):
+        pass

@@ -105,11 +105,9 @@ class Answers:
             )
         async with self._db.async_session() as session:
             repo = ChatRepository(session, self._keys)
-            conversation = await repo.owned_conversation(owner_id, conversation_id)
-            repo.title_if_untitled(conversation, question)
+            await repo.note_question(owner_id, conversation_id, question)
             repo.add_message(conversation_id, "user", question)
             answer_id = _add_streaming_answer(repo, conversation_id)
-            repo.touch(conversation)
             await self._audit.append(session, audit_event)
             await session.commit()
         return self._stream(conversation_id, answer_id, question, collections, set_id, started)
