@@ -77,3 +77,38 @@ def test_a_postgresql_server_that_never_answers_is_a_503_after_the_connect_timeo
         elapsed_s = time.monotonic() - started
     assert 1.5 < elapsed_s < 4, f"{elapsed_s:.2f} s: database_connect_timeout_s is 2"
     assert isinstance(database_unavailable(error), DatabaseUnavailable)
+
+
+def test_concurrent_requests_reuse_the_pools_postgresql_connections(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """As many transactions at once as the default pool holds, twice: the second round runs on
+    the backends the first one opened. (With SQLAlchemy's default of 5 pooled connections, a
+    burst beyond them waited for connections and closed the extra ones after each
+    transaction, so every burst started new PostgreSQL backends.)"""
+    db = Database(Settings(data_dir=tmp_path, database_url=postgres_url))
+    at_once = 20  # about what 50 streaming answers hold at once (bench/results.md, 4b)
+
+    async def burst() -> set[int]:
+        pids: set[int] = set()
+
+        async def one() -> None:
+            async with db.async_session() as session:
+                result = await session.exec(text("SELECT pg_backend_pid()"))  # type: ignore[call-overload]
+                pids.add(result.scalar_one())
+                await anyio.sleep(0.2)  # every transaction of the burst is open at once
+
+        async with anyio.create_task_group() as group:
+            for _ in range(at_once):
+                group.start_soon(one)
+        return pids
+
+    async def two_bursts() -> tuple[set[int], set[int]]:
+        try:
+            return await burst(), await burst()
+        finally:
+            await db.dispose()
+
+    first, second = anyio.run(two_bursts)
+    assert len(first) == at_once, "the burst waited for connections"
+    assert second == first, "the second burst opened new connections"

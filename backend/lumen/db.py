@@ -160,6 +160,8 @@ class Database:
             else create_async_engine(
                 async_url(url),
                 pool_pre_ping=True,
+                pool_size=settings.database_pool_size,
+                max_overflow=settings.database_max_overflow,
                 pool_timeout=settings.database_pool_timeout_s,
                 connect_args=server,
             )

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     # connection. The request then answers 503 (lumen.db.DatabaseUnavailable).
     database_connect_timeout_s: int = Field(default=2, ge=2)
     database_pool_timeout_s: float = Field(default=5.0, gt=0)
+    # Connections one process keeps open to PostgreSQL, and how many more it may open under a
+    # burst. SQLAlchemy's default (5) is below what 50 concurrent answers use at once, so
+    # connections beyond it were opened and closed again per transaction: a PostgreSQL
+    # backend started for each (issue 11). The sum, times the processes, must stay below the
+    # server's max_connections (100 by default).
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
 
     # Vector index: Qdrant Edge shard under data_dir unless a Qdrant server URL is given.
     qdrant_url: str | None = None
