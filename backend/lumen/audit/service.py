@@ -14,10 +14,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 import anyio
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -42,6 +42,9 @@ if TYPE_CHECKING:  # auth's principal builds audit events: a runtime import woul
     from lumen.auth.principal import ClientInfo, Principal
 
 USER_AGENT_CHARS = 256
+# Entries are inserted into the table itself, not through the ORM entity: an ORM-enabled
+# INSERT resolves its keys through the mapper for every entry (issue 11).
+ENTRIES = cast(Table, AuditEntry.__table__)  # type: ignore[attr-defined]
 
 
 class AuditUnavailable(ServiceUnavailable):
@@ -90,7 +93,7 @@ def append(session: Session, event: AuditEvent) -> None:
     """
     session.flush()
     try:
-        session.execute(insert(AuditEntry).values(**entry_row(event)))
+        session.execute(insert(ENTRIES).values(**entry_row(event)))
     except SQLAlchemyError as exc:
         raise AuditUnavailable(UNAVAILABLE) from exc
 
@@ -149,7 +152,7 @@ class AuditLog:
     async def _insert(self, rows: list[dict[str, object]]) -> None:
         try:
             async with self._db.async_engine.begin() as connection:
-                await connection.execute(insert(AuditEntry), rows)
+                await connection.execute(insert(ENTRIES), rows)
         except SQLAlchemyError as exc:
             raise AuditUnavailable(UNAVAILABLE) from exc
 
