@@ -9,6 +9,11 @@ Authentication: the ``lumen_session`` cookie (browser) or ``Authorization: Beare
 cookie must carry ``X-CSRF-Token`` equal to the session's token (synchronizer token pattern,
 OWASP CSRF Prevention Cheat Sheet); before sign-in it must equal the ``lumen_csrf`` cookie
 (double submit), and a cross-origin ``Origin`` is refused outright.
+
+Dependencies are ``async def`` even when they await nothing: FastAPI runs a plain ``def``
+dependency in its thread pool, a hand-off to a worker thread and back for each one of each
+request. Before an answer's first token that was four hand-offs, each waiting its turn on a
+busy event loop (issue 11).
 """
 
 from __future__ import annotations
@@ -45,14 +50,14 @@ _T = TypeVar("_T")
 
 
 @functools.cache
-def provide(kind: type[_T]) -> Callable[[Request], _T]:
+def provide(kind: type[_T]) -> Callable[[Request], Coroutine[Any, Any, _T]]:
     """The dependency resolving to this process's instance of ``kind``, as registered by the
     app's lifespan in ``app.state.services`` (``Server.services()``). A domain declares
     ``XDep = Annotated[X, Depends(provide(X))]`` with it and never imports the composition
     root. Cached, so that every use of one kind is one dependency (and one override in
     tests)."""
 
-    def dependency(request: Request) -> _T:
+    async def dependency(request: Request) -> _T:
         instance = request.app.state.services[kind]
         assert isinstance(instance, kind), f"{kind.__name__} is registered as another type"
         return instance
@@ -61,7 +66,7 @@ def provide(kind: type[_T]) -> Callable[[Request], _T]:
     return dependency
 
 
-def client_info(request: Request) -> ClientInfo:
+async def client_info(request: Request) -> ClientInfo:
     """The caller's address (behind a proxy: uvicorn's ``--proxy-headers``) and user agent."""
     return ClientInfo(
         ip=request.client.host if request.client else None,

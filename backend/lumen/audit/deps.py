@@ -14,7 +14,7 @@ from lumen.deps import provide
 AuditReviewDep = Annotated[AuditReview, Depends(provide(AuditReview))]
 
 
-def audit_filter(
+async def audit_filter(
     actor_id: Annotated[
         str | None,
         Query(max_length=254, description="A user id, or an e-mail address (resolved to its id)"),

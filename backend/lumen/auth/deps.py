@@ -22,7 +22,7 @@ TwoFactorDep = Annotated[TwoFactorService, Depends(provide(TwoFactorService))]
 SessionsDep = Annotated[Sessions, Depends(provide(Sessions))]
 
 
-def secure_cookies(
+async def secure_cookies(
     request: Request, settings: Annotated[Settings, Depends(provide(Settings))]
 ) -> bool:
     """Whether this response's cookies get ``Secure`` (``cookies.secure_transport``)."""
@@ -32,7 +32,7 @@ def secure_cookies(
 SecureCookies = Annotated[bool, Depends(secure_cookies)]
 
 
-def configured_oidc(request: Request) -> OidcClient | None:
+async def configured_oidc(request: Request) -> OidcClient | None:
     """The organisation sign-in client, or ``None`` without one: the server registers an
     ``OidcClient`` only when ``LUMEN_OIDC_ISSUER`` and ``LUMEN_OIDC_CLIENT_ID`` are set, so
     this looks it up rather than requiring it as ``provide`` does."""
@@ -44,7 +44,7 @@ def configured_oidc(request: Request) -> OidcClient | None:
 OptionalOidcDep = Annotated[OidcClient | None, Depends(configured_oidc)]
 
 
-def oidc_client(oidc: OptionalOidcDep) -> OidcClient:
+async def oidc_client(oidc: OptionalOidcDep) -> OidcClient:
     """The organisation sign-in client; 404 when none is configured."""
     if oidc is None:
         raise NotFound("Organisation sign-in is not configured.")
