@@ -8,6 +8,7 @@ names it, the question types it asks, and how many sub-questions it holds.
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,37 @@ def test_label_section_types_apply_only_to_a_drug_focus() -> None:
     assert "dosage" in question_types("How much should I take a day?", drug_focus=True)
     assert question_types("Is it safe while pregnant?", drug_focus=True)[0] == "pregnancy"
     assert "dosage" not in question_types("How much should I take a day?", drug_focus=False)
+
+
+def test_a_misspelt_name_finds_the_same_term_as_comparing_every_name(
+    vocabulary: FocusVocabulary,
+) -> None:
+    """Fuzzy matching compares a span only with names whose length can reach the ratio
+    (``vocabulary._closest``); on misspellings of 300 real names (a letter dropped, doubled,
+    swapped, changed) it finds what comparing every name of the same word count finds."""
+    from rapidfuzz import fuzz, process
+
+    from lumen.knowledge.understanding.vocabulary import FUZZY_MIN_RATIO, _closest
+
+    rng = random.Random(11)
+    names = sorted(t for t in vocabulary._entries if len(t) >= 7)  # noqa: SLF001
+    checked = 0
+    for name in rng.sample(names, 300):
+        at = rng.randrange(1, len(name) - 1)
+        for span in (
+            name[:at] + name[at + 1 :],
+            name[:at] + name[at] + name[at:],
+            name[: at - 1] + name[at] + name[at - 1] + name[at + 1 :],
+            name[:at] + "x" + name[at + 1 :],
+        ):
+            by_length = vocabulary._by_words[len(name.split())]  # noqa: SLF001
+            every = sorted(t for terms in by_length.values() for t in terms)
+            expected = process.extractOne(
+                span, every, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_RATIO
+            )
+            found = _closest(span, by_length)
+            assert (found and (found[0], found[1])) == (
+                expected and (expected[0], float(expected[1]))
+            ), span
+            checked += found is not None
+    assert checked > 600, "most misspellings are still found"

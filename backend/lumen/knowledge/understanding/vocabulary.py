@@ -13,10 +13,11 @@ which words are worth an approximate lookup and how much a match says: "gout" na
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -211,10 +212,11 @@ class FocusVocabulary:
             and zipf_frequency(term, "en") >= FUZZY_MAX_ZIPF
             and any(_is_acronym(e.name) for e in found)
         )
-        by_words: dict[int, list[str]] = defaultdict(list)
-        for term in self._entries:
-            by_words[len(term.split())].append(term)
-        self._by_words = {n: sorted(terms) for n, terms in by_words.items()}
+        # Terms by word count, then by length, each list alphabetical (``_closest``).
+        by_words: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for term in sorted(self._entries):
+            by_words[len(term.split())][len(term)].append(term)
+        self._by_words = {n: dict(by_length) for n, by_length in by_words.items()}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -279,13 +281,39 @@ class FocusVocabulary:
                 span = " ".join(words[first:last])
                 if span in self._entries:
                     continue
-                choices = self._by_words.get(last - first, [])
-                best = process.extractOne(
-                    span, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_RATIO
-                )
+                best = _closest(span, self._by_words.get(last - first, {}))
                 if best is not None:
-                    found.append(_Match(first, last, best[0], float(best[1])))
+                    found.append(_Match(first, last, *best))
         return found
+
+
+def _closest(span: str, by_length: Mapping[int, list[str]]) -> tuple[str, float] | None:
+    """The term of ``by_length`` (terms by their length in characters) closest to ``span`` by
+    rapidfuzz's ``fuzz.ratio``, at least ``FUZZY_MIN_RATIO``; of equally close ones the
+    alphabetically first. ``None`` if none is that close.
+
+    Only lengths that can reach the ratio are compared: ``fuzz.ratio`` is
+    ``100 * (1 - indel / (a + b))`` for lengths ``a`` and ``b``, and the Indel distance is at
+    least ``|a - b|``, so the ratio is at most ``200 * min(a, b) / (a + b)``. At 90 that keeps
+    lengths within about -18 % and +22 % of the span's. On the full index (18,411 names) this
+    took focus matching from 1.24 to 0.52 ms per message, with the same foci for the 220 dev
+    questions and 174 consumer messages (issue 11).
+    """
+    bound = FUZZY_MIN_RATIO / 100
+    shortest = math.ceil(len(span) * bound / (2 - bound) - 1e-9)
+    longest = math.floor(len(span) * (2 - bound) / bound + 1e-9)
+    best: tuple[str, float] | None = None
+    for length in range(shortest, longest + 1):
+        choices = by_length.get(length)
+        if not choices:
+            continue
+        found = process.extractOne(span, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_RATIO)
+        if found is None:
+            continue
+        term, ratio = found[0], float(found[1])
+        if best is None or ratio > best[1] or (ratio == best[1] and term < best[0]):
+            best = (term, ratio)
+    return best
 
 
 def _is_acronym(name: str) -> bool:
