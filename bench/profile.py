@@ -7,7 +7,9 @@ share of the server's samples per stage (a sample is attributed to the first sta
 the top of its stack, model work first), the samples taken, and the run's answers.
 
 py-spy (a sampling profiler for CPython, reading the process from outside) samples every
-thread that is running, 100 times a second, so shares are shares of CPU work, not of waiting.
+thread it judges active, 100 times a second. A thread waiting inside native code (a queue's
+lock, ``epoll``) can be judged active too, so shares are shares of samples, not exactly of CPU
+time; ``perf record`` separates the two where it matters.
 """
 
 from __future__ import annotations
