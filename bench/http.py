@@ -9,7 +9,9 @@
   production column (PostgreSQL at 127.0.0.1:5432 and Redis at 127.0.0.1:6379, the knowledge
   tables copied from the embedded database; the vector index is the same Qdrant Edge shard,
   as no Qdrant server runs here). The clients sign up before the clock starts: the 60 s
-  measure answering, not 50 argon2id hashes;
+  measure answering, not 50 argon2id hashes. The questions cycle, so most answers meet warm
+  caches; with ``--new FILE``, 50 clients then ask for 30 s questions never asked before, each
+  once (the embedded column), which is what a server of unique questions does;
 - the serving process's peak RSS (VmHWM).
 """
 
@@ -213,11 +215,20 @@ def index_size(data_dir: Path) -> dict[str, int]:
     return {"documents": documents, "sections": sections}
 
 
-def main(data_dir: Path, questions: list[str], llm_url: str | None) -> dict[str, Any]:
+def main(
+    data_dir: Path,
+    questions: list[str],
+    llm_url: str | None,
+    new_questions: list[str] | None = None,
+) -> dict[str, Any]:
     out: dict[str, Any] = {"index": index_size(data_dir)}
     with lumen_serve(data_dir, BENCH_ENV) as (url, pid):
         out["extractive"] = asyncio.run(sequential(url, questions))
         out["concurrent"] = asyncio.run(concurrent(url, pid, questions, clients=50, seconds=60))
+        if new_questions:
+            out["concurrent_new"] = asyncio.run(
+                concurrent(url, pid, new_questions, clients=50, seconds=30)
+            )
         out["serve_peak_rss_mb"] = peak_rss_mb(pid)
     with (
         production_column(data_dir) as env,
@@ -237,6 +248,13 @@ def main(data_dir: Path, questions: list[str], llm_url: str | None) -> dict[str,
 
 
 if __name__ == "__main__":
-    qs = json.loads(Path(sys.argv[2]).read_text())
-    llm = sys.argv[3] if len(sys.argv) > 3 else None
-    sys.stdout.write(json.dumps(main(Path(sys.argv[1]), qs, llm)) + "\n")
+    # python -m bench.http DATA_DIR QUESTIONS_JSON [LLM_URL] [--new NEW_QUESTIONS_JSON]
+    args = sys.argv[1:]
+    fresh = None
+    if "--new" in args:
+        at = args.index("--new")
+        fresh = json.loads(Path(args[at + 1]).read_text())
+        del args[at : at + 2]
+    qs = json.loads(Path(args[1]).read_text())
+    llm = args[2] if len(args) > 2 else None
+    sys.stdout.write(json.dumps(main(Path(args[0]), qs, llm, fresh)) + "\n")
