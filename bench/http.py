@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -248,13 +249,12 @@ def main(
 
 
 if __name__ == "__main__":
-    # python -m bench.http DATA_DIR QUESTIONS_JSON [LLM_URL] [--new NEW_QUESTIONS_JSON]
-    args = sys.argv[1:]
-    fresh = None
-    if "--new" in args:
-        at = args.index("--new")
-        fresh = json.loads(Path(args[at + 1]).read_text())
-        del args[at : at + 2]
-    qs = json.loads(Path(args[1]).read_text())
-    llm = args[2] if len(args) > 2 else None
-    sys.stdout.write(json.dumps(main(Path(args[0]), qs, llm, fresh)) + "\n")
+    parser = argparse.ArgumentParser(prog="python -m bench.http")
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("questions", type=Path, help="JSON list of the questions that cycle")
+    parser.add_argument("llm_url", nargs="?", help="a test LLM server that answers at once")
+    parser.add_argument("--new", type=Path, help="JSON list of questions never asked before")
+    args = parser.parse_args()
+    fresh = json.loads(args.new.read_text()) if args.new else None
+    out = main(args.data_dir, json.loads(args.questions.read_text()), args.llm_url, fresh)
+    sys.stdout.write(json.dumps(out) + "\n")

@@ -67,13 +67,7 @@ def main(reuse: bool) -> None:
         ["-m", "bench.triage_eval", "--json", "--consumer", str(SEED_DIR / "consumer")]
     )
 
-    questions = [
-        json.loads(line)["question"]
-        for line in (SEED_DIR / "medquad" / "dev_questions.jsonl").open()
-    ]
-    sample = random.Random(7).sample(questions, 220)
-    qfile = CACHE / "http_questions.json"
-    qfile.write_text(json.dumps(sample))
+    qfile = http_questions()
     with fake_llm() as llm_url:
         http = run_json(
             ["-m", "bench.http", str(DATA_DIR), str(qfile), llm_url, "--new", str(new_questions())]
@@ -147,30 +141,35 @@ def refresh_auth() -> None:
     print(section)
 
 
+def dev_questions() -> list[str]:
+    """MedQuAD's templated dev questions, in file order."""
+    with (SEED_DIR / "medquad" / "dev_questions.jsonl").open() as lines:
+        return [json.loads(line)["question"] for line in lines]
+
+
+def asked_questions(questions: list[str]) -> list[str]:
+    """The 220 dev questions (seed 7) the HTTP benchmarks ask."""
+    return random.Random(7).sample(questions, 220)
+
+
 def http_questions() -> Path:
-    """The 220 dev questions (seed 7) the HTTP benchmarks ask, written to the cache; its path."""
-    questions = [
-        json.loads(line)["question"]
-        for line in (SEED_DIR / "medquad" / "dev_questions.jsonl").open()
-    ]
-    qfile = CACHE / "http_questions.json"
-    CACHE.mkdir(parents=True, exist_ok=True)
-    qfile.write_text(json.dumps(random.Random(7).sample(questions, 220)))
-    return qfile
+    """``asked_questions``, written to the cache; its path."""
+    return _cached("http_questions.json", asked_questions(dev_questions()))
 
 
 def new_questions() -> Path:
-    """1,000 dev questions outside the 220 of ``http_questions`` (seed 8), for the serving
-    benchmark's questions never asked before, written to the cache; its path."""
-    questions = [
-        json.loads(line)["question"]
-        for line in (SEED_DIR / "medquad" / "dev_questions.jsonl").open()
-    ]
-    asked = set(random.Random(7).sample(questions, 220))
+    """1,000 dev questions outside ``asked_questions`` (seed 8), for the serving benchmark's
+    questions never asked before, written to the cache; its path."""
+    questions = dev_questions()
+    asked = set(asked_questions(questions))
     fresh = [q for q in dict.fromkeys(questions) if q not in asked]
-    qfile = CACHE / "http_new_questions.json"
+    return _cached("http_new_questions.json", random.Random(8).sample(fresh, 1000))
+
+
+def _cached(name: str, questions: list[str]) -> Path:
+    qfile = CACHE / name
     CACHE.mkdir(parents=True, exist_ok=True)
-    qfile.write_text(json.dumps(random.Random(8).sample(fresh, 1000)))
+    qfile.write_text(json.dumps(questions))
     return qfile
 
 

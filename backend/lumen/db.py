@@ -17,12 +17,13 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
+from typing import cast
 
 import psycopg
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine, Table, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from lumen.problems import ServiceUnavailable
@@ -99,6 +100,14 @@ def _raised_in_driver(exc: BaseException) -> bool:
 def utcnow() -> datetime:
     """Timezone-aware now, UTC: the one clock of every stored timestamp."""
     return datetime.now(UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table of a SQLModel model, for Core statements. A write to the table skips the ORM's
+    bulk paths (key resolution through the mapper, copying new values into the session's
+    objects), which cost about a tenth of the server's CPU per answer at 50 streams when no
+    loaded object needed them (issue 11)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 def async_url(sync_url: str) -> str:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Protocol
 
 import anyio
-from sqlalchemy import Table, insert
+from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,7 +34,7 @@ from lumen.audit.models import AuditChainHead, AuditEntry
 from lumen.audit.repository import AuditRepository, in_chain_order
 from lumen.audit.schemas import AuditEntryOut, AuditFilter, AuditPage
 from lumen.audit.sealing import AuditSealer
-from lumen.db import Database, utcnow
+from lumen.db import Database, table_of, utcnow
 from lumen.problems import ServiceUnavailable
 from lumen.settings import Settings
 
@@ -42,9 +42,7 @@ if TYPE_CHECKING:  # auth's principal builds audit events: a runtime import woul
     from lumen.auth.principal import ClientInfo, Principal
 
 USER_AGENT_CHARS = 256
-# Entries are inserted into the table itself, not through the ORM entity: an ORM-enabled
-# INSERT resolves its keys through the mapper for every entry (issue 11).
-ENTRIES = cast(Table, AuditEntry.__table__)  # type: ignore[attr-defined]
+ENTRIES = table_of(AuditEntry)  # entries are inserted into the table (``table_of``)
 
 
 class AuditUnavailable(ServiceUnavailable):

@@ -13,25 +13,23 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, Table, case, update
+from sqlalchemy import CursorResult, case, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from lumen.chat.models import Conversation, Message, TriageEvent
-from lumen.db import utcnow
+from lumen.db import table_of, utcnow
 from lumen.problems import NotFound
 from lumen.security.encryption import KeyRing, Sealed
 
 TITLE_CHARS = 80
-# The tables themselves, for updates: an UPDATE of the ORM entity goes through SQLAlchemy's
-# ORM bulk-update path (key resolution, then matching the new values into the session's
-# objects), which cost about a tenth of the server's CPU per answer at 50 streams (issue 11).
-# No loaded object needs those values: each session here is new.
-_CONVERSATIONS = cast(Table, Conversation.__table__)  # type: ignore[attr-defined]
-_MESSAGES = cast(Table, Message.__table__)  # type: ignore[attr-defined]
+# Updates go to the tables (``table_of``): each session here is new, so no loaded object
+# needs the new values.
+_CONVERSATIONS = table_of(Conversation)
+_MESSAGES = table_of(Message)
 
 
 @dataclass(frozen=True)
