@@ -7,6 +7,7 @@ import json
 import re
 import time
 from collections.abc import AsyncGenerator
+from dataclasses import replace
 from pathlib import Path
 
 import anyio
@@ -16,12 +17,15 @@ import pytest
 from lumen.chat.engines.extractive import (
     DUPLICATE_COSINE,
     NO_ANSWER,
+    Candidate,
     ExtractiveEngine,
     mmr_select,
+    stored_vectors,
 )
 from lumen.knowledge.chunking import chunk_document
 from lumen.knowledge.embeddings import Embedder
 from lumen.knowledge.schemas import RetrievalHit
+from lumen.knowledge.sentence_vectors import pack, quotable_sentences, unpack
 from tests.medquad_rows import corpus_row_document
 
 SHINGLES_TREATMENT = "NINDS_0000148_Sec2"
@@ -187,6 +191,77 @@ async def test_the_event_loop_keeps_running_while_an_answer_is_composed(
         composing = False
 
     assert ticks >= 3, f"{ticks} ticks in {elapsed * 1000:.0f} ms"
+
+
+def _with_stored_vectors(embedder: Embedder, hits: list[RetrievalHit]) -> list[RetrievalHit]:
+    """The hits as ingestion stores them: each chunk's quotable sentences' vectors packed in."""
+    stored = []
+    for hit in hits:
+        found = quotable_sentences(hit.passage)
+        vectors = embedder.encode_documents([s.text for s in found])
+        stored.append(hit.model_copy(update={"sentence_vectors": pack(found, vectors)}))
+    return stored
+
+
+@pytest.mark.parametrize("question", [*IN_SCOPE, OFF_TOPIC[0]])
+async def test_sentence_vectors_stored_at_ingestion_give_the_same_answer_without_embedding(
+    embedder: Embedder,
+    mixed_sources: list[RetrievalHit],
+    question: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Fresh engines, so that no sentence is cached from another test.
+    computed = await _answer(ExtractiveEngine(embedder), question, mixed_sources)
+    stored_sources = _with_stored_vectors(embedder, mixed_sources)
+    embedded: list[str] = []
+    encode = embedder.encode_documents
+
+    def counting(texts: list[str], batch_size: int | None = None) -> np.ndarray:
+        embedded.extend(texts)
+        return encode(texts, batch_size)
+
+    monkeypatch.setattr(embedder, "encode_documents", counting)
+
+    stored = await _answer(ExtractiveEngine(embedder), question, stored_sources)
+
+    assert stored == computed
+    assert embedded == []
+
+
+def test_float16_storage_moves_a_sentence_s_cosine_to_the_question_by_under_1e_4(
+    embedder: Embedder, mixed_sources: list[RetrievalHit]
+) -> None:
+    exact, restored = [], []
+    for hit in mixed_sources:
+        found = quotable_sentences(hit.passage)
+        vectors = embedder.encode_documents([s.text for s in found])
+        table = unpack(pack(found, vectors))
+        exact.append(vectors)
+        restored.append(np.stack([table[(s.start, s.end)] for s in found]))
+    questions = np.stack([embedder.encode_query(q) for q in IN_SCOPE + OFF_TOPIC])
+    cosines = np.concatenate(exact) @ questions.T
+    stored_cosines = np.concatenate(restored) @ questions.T
+
+    assert len(cosines) > 30
+    assert np.abs(stored_cosines - cosines).max() < 1e-4
+
+
+def test_vectors_of_another_split_or_no_vectors_at_all_are_not_used(
+    embedder: Embedder, mixed_sources: list[RetrievalHit]
+) -> None:
+    hit = mixed_sources[1]
+    found = quotable_sentences(hit.passage)
+    vectors = embedder.encode_documents([s.text for s in found])
+    shifted = [replace(s, start=s.start + 1) for s in found]
+    candidates = [Candidate(0, s) for s in found]
+
+    assert stored_vectors([hit], candidates) == [None] * len(found)
+    stale = hit.model_copy(update={"sentence_vectors": pack(shifted, vectors)})
+    assert stored_vectors([stale], candidates) == [None] * len(found)
+    for broken in ({"spans": [0, 4], "float16": "not base64!"}, {"spans": [0]}, "x"):
+        assert unpack(broken) == {}
+    current = hit.model_copy(update={"sentence_vectors": pack(found, vectors)})
+    assert all(v is not None for v in stored_vectors([current], candidates))
 
 
 def test_mmr_drops_near_duplicates_and_prefers_novel_items() -> None:

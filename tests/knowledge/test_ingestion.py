@@ -7,13 +7,16 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlmodel import select
 
+from lumen.knowledge.embeddings import Embedder
 from lumen.knowledge.loaders.medquad import open_medquad
 from lumen.knowledge.loaders.spl import open_spl
 from lumen.knowledge.models import Document, FocusTerm
 from lumen.knowledge.schemas import SourceDocument
+from lumen.knowledge.sentence_vectors import PAYLOAD_FIELD, quotable_sentences, unpack
 from lumen.migrate import upgrade_to_head
 from lumen.runtime import Runtime, build_knowledge
 from lumen.settings import Settings
@@ -69,6 +72,23 @@ def test_a_newer_version_replaces_the_older_one(runtime: Runtime, two_labels: Pa
     hits = runtime.index.query(None, runtime.bm25.encode_query(original.title), limit=100)
     own = [h for h in hits if h.payload["document_id"] == original.id]
     assert len(own) == row.chunk_count, "the old version's surplus chunks are gone"
+
+
+def test_each_chunk_is_stored_with_the_vectors_of_its_quotable_sentences(
+    runtime: Runtime, two_labels: Path, embedder: Embedder
+) -> None:
+    runtime.ingestor.ingest(open_spl(two_labels))
+    hits = runtime.retriever.search("What are the side effects of Viagra?", k=5)
+    assert any(unpack(hit.sentence_vectors) for hit in hits)
+    for hit in hits:
+        found = quotable_sentences(hit.passage)
+        table = unpack(hit.sentence_vectors)
+        assert list(table) == [(s.start, s.end) for s in found]
+        if found:
+            exact = embedder.encode_documents([s.text for s in found])
+            stored = np.stack(list(table.values()))
+            assert np.min(np.sum(stored * exact, axis=1)) > 0.9999
+        assert PAYLOAD_FIELD not in hit.model_dump() and PAYLOAD_FIELD not in hit.model_dump_json()
 
 
 def test_a_malformed_file_is_reported_and_the_rest_still_load(

@@ -1,4 +1,5 @@
-"""The ingestion pipeline: parsed documents → chunks → dense + BM25 vectors → index + tables.
+"""The ingestion pipeline: parsed documents → chunks → dense + BM25 vectors, and each chunk's
+quotable sentences' vectors (``lumen.knowledge.sentence_vectors``) → index + tables.
 
 Order of writes per document, so that nothing half-ingested is reported as done:
 1. the ``documents`` row is written with ``status="indexing"`` and the new version;
@@ -19,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -32,6 +33,7 @@ from lumen.knowledge.embeddings import Embedder
 from lumen.knowledge.index.base import IndexPoint, PointWriter, SparseVector, point_id
 from lumen.knowledge.models import Document, DocumentSection
 from lumen.knowledge.schemas import Chunk, LoadError, SourceDocument, UnheldFocus
+from lumen.knowledge.sentence_vectors import PAYLOAD_FIELD, pack, quotable_sentences
 from lumen.knowledge.sparse import Bm25Encoder
 from lumen.knowledge.understanding.repository import replace_terms, terms_of
 
@@ -231,12 +233,32 @@ class Ingestor:
             return row is not None and row.version == doc.version and row.status == "indexed"
 
     def _flush(self, batch: Prepared, report: IngestReport, store: IngestStore) -> None:
-        texts = [chunk.embed_text for _, doc_chunks in batch for chunk in doc_chunks]
-        store.write_batch(
-            batch, self._embedder.encode_documents(texts), self._bm25.encode_documents(texts)
+        """Embed a batch's chunks and their quotable sentences in one model call (sorted by
+        length, so sentences pad against sentences), then store it."""
+        chunks = [chunk for _, doc_chunks in batch for chunk in doc_chunks]
+        texts = [chunk.embed_text for chunk in chunks]
+        sentences = [quotable_sentences(chunk.text) for chunk in chunks]
+        unique = list(dict.fromkeys(s.text for found in sentences for s in found))
+        vectors = self._embedder.encode_documents(texts + unique)
+        row = {text: len(texts) + i for i, text in enumerate(unique)}
+        stored = iter(
+            pack(found, vectors[[row[s.text] for s in found]]) if found else None
+            for found in sentences
         )
+        with_vectors: Prepared = [
+            (doc, [_with_sentence_vectors(chunk, next(stored)) for chunk in doc_chunks])
+            for doc, doc_chunks in batch
+        ]
+        store.write_batch(with_vectors, vectors[: len(texts)], self._bm25.encode_documents(texts))
         report.documents_indexed += len(batch)
         report.chunks_indexed += len(texts)
+
+
+def _with_sentence_vectors(chunk: Chunk, stored: dict[str, object] | None) -> Chunk:
+    """``chunk`` with its sentence vectors in its payload (``None``: no quotable sentence)."""
+    if stored is None:
+        return chunk
+    return replace(chunk, payload={**chunk.payload, PAYLOAD_FIELD: stored})
 
 
 def slices(

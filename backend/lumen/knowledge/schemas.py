@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
 CONSUMER_HEALTH = "consumer_health"
 DRUG_LABELS = "drug_labels"
@@ -136,6 +137,11 @@ class RetrievalHit(BaseModel):
     # True when the passage is from a document on the question's focus (question
     # understanding found the focus by name in the question).
     on_focus: bool = False
+    # The chunk's sentence vectors stored at ingestion (``lumen.knowledge.sentence_vectors``),
+    # for the extractive engine: never serialised, not in the API's schema.
+    sentence_vectors: SkipJsonSchema[dict[str, object] | None] = Field(
+        default=None, exclude=True, repr=False
+    )
 
 
 class SearchResults(BaseModel):

@@ -34,6 +34,7 @@ import numpy.typing as npt
 from lumen.chat.engines.base import phrase_deltas
 from lumen.knowledge.embeddings import Embedder
 from lumen.knowledge.schemas import RetrievalHit
+from lumen.knowledge.sentence_vectors import Span, quotable_sentences, unpack
 from lumen.knowledge.sentences import Sentence, is_answer_sentence, split_sentences
 from lumen.knowledge.sparse import Bm25Encoder
 from lumen.knowledge.understanding.subquestions import subquestions
@@ -151,8 +152,7 @@ def candidate_sentences(sources: Sequence[RetrievalHit], limit: int) -> list[Can
     sentences (ignoring case and spacing) the one from the better-ranked source is kept.
     """
     per_source = [
-        [Candidate(i, s) for s in split_sentences(hit.passage) if is_answer_sentence(s)]
-        for i, hit in enumerate(sources)
+        [Candidate(i, s) for s in quotable_sentences(hit.passage)] for i, hit in enumerate(sources)
     ]
     seen: set[str] = set()
     candidates: list[Candidate] = []
@@ -168,6 +168,21 @@ def candidate_sentences(sources: Sequence[RetrievalHit], limit: int) -> list[Can
             if len(candidates) == limit:
                 return candidates
     return candidates
+
+
+def stored_vectors(
+    sources: Sequence[RetrievalHit], candidates: Sequence[Candidate]
+) -> list[npt.NDArray[np.float32] | None]:
+    """Each candidate's vector as ingestion stored it with its chunk (``None`` where the
+    chunk holds none: ingested before vectors were stored, or split differently since)."""
+    tables: dict[int, dict[Span, npt.NDArray[np.float32]]] = {}
+    found: list[npt.NDArray[np.float32] | None] = []
+    for candidate in candidates:
+        if candidate.source not in tables:
+            tables[candidate.source] = unpack(sources[candidate.source].sentence_vectors)
+        span = (candidate.sentence.start, candidate.sentence.end)
+        found.append(tables[candidate.source].get(span))
+    return found
 
 
 def mmr_select(
@@ -219,7 +234,8 @@ def lexical_shortlist(
 
 
 class SentenceVectors:
-    """Sentence embeddings with a bounded least-recently-used cache; thread-safe."""
+    """Sentence embeddings: those stored with the chunks at ingestion, else computed here and
+    kept in a bounded least-recently-used cache; thread-safe."""
 
     def __init__(self, embedder: Embedder, capacity: int) -> None:
         self._embedder = embedder
@@ -227,13 +243,21 @@ class SentenceVectors:
         self._cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """Vectors of ``texts``: shape ``(len(texts), 384)``, unit length; the texts not in
-        the cache are encoded in one call."""
+    def encode(
+        self,
+        texts: Sequence[str],
+        stored: Sequence[npt.NDArray[np.float32] | None] | None = None,
+    ) -> npt.NDArray[np.float32]:
+        """Vectors of ``texts``: shape ``(len(texts), 384)``, unit length. ``stored`` gives
+        a text's vector from its chunk (``None`` where the chunk holds none); the texts neither
+        stored nor in the cache are encoded in one call."""
+        given = stored if stored is not None else [None] * len(texts)
+        found = {t: v for t, v in zip(texts, given, strict=True) if v is not None}
         with self._lock:
-            found = {t: self._cache[t] for t in texts if t in self._cache}
-            for text in found:
-                self._cache.move_to_end(text)
+            for text in texts:
+                if text not in found and text in self._cache:
+                    found[text] = self._cache[text]
+                    self._cache.move_to_end(text)
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             encoded = self._embedder.encode_documents(missing, batch_size=SENTENCE_BATCH)
@@ -327,7 +351,9 @@ class ExtractiveEngine:
         candidates = sorted(chosen.values(), key=lambda c: (c.source, c.sentence.start))
         if not candidates:
             return ExtractiveAnswer(NO_ANSWER, (), None)
-        vectors = self._sentence_vectors.encode([c.sentence.text for c in candidates])
+        vectors = self._sentence_vectors.encode(
+            [c.sentence.text for c in candidates], stored_vectors(sources, candidates)
+        )
         floors = np.array(
             [
                 self.on_focus_min_relevance if sources[c.source].on_focus else self.min_relevance
