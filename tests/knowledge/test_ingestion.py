@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlmodel import select
+from sqlmodel import select, update
 
 from lumen.knowledge.embeddings import Embedder
+from lumen.knowledge.ingestion import INDEX_FORMAT
 from lumen.knowledge.loaders.medquad import open_medquad
 from lumen.knowledge.loaders.spl import open_spl
 from lumen.knowledge.models import Document, FocusTerm
@@ -89,6 +90,23 @@ def test_each_chunk_is_stored_with_the_vectors_of_its_quotable_sentences(
             stored = np.stack(list(table.values()))
             assert np.min(np.sum(stored * exact, axis=1)) > 0.9999
         assert PAYLOAD_FIELD not in hit.model_dump() and PAYLOAD_FIELD not in hit.model_dump_json()
+
+
+def test_documents_indexed_before_sentence_vectors_are_ingested_again_once(
+    runtime: Runtime, two_labels: Path
+) -> None:
+    runtime.ingestor.ingest(open_spl(two_labels))
+    with runtime.db.session() as session:
+        # What migration e9b4d7f2a6c1 leaves on rows written before it.
+        session.exec(update(Document).values(index_format=1))
+        session.commit()
+
+    again = runtime.ingestor.ingest(open_spl(two_labels))
+    then = runtime.ingestor.ingest(open_spl(two_labels))
+
+    assert again.documents_indexed == 2 and again.documents_unchanged == 0
+    assert then.documents_indexed == 0 and then.documents_unchanged == 2
+    assert {doc.index_format for doc in _documents(runtime)} == {INDEX_FORMAT}
 
 
 def test_a_malformed_file_is_reported_and_the_rest_still_load(

@@ -8,7 +8,8 @@ Order of writes per document, so that nothing half-ingested is reported as done:
    deleted;
 3. the row flips to ``status="indexed"`` in the same transaction as its sections.
 A crash anywhere leaves the row ``indexing``; the next run re-ingests it without duplicates.
-An unchanged document (same version, already ``indexed``) is skipped without embedding.
+An unchanged document (same version, already ``indexed`` by this ``INDEX_FORMAT``) is skipped
+without embedding.
 
 Every record also writes its focus names (``focus_terms``, for question understanding): a new
 version's in the transaction that marks it ``indexed``, an unchanged document's and an
@@ -44,6 +45,9 @@ logger = logging.getLogger(__name__)
 CHUNKS_PER_BATCH = 256
 # Records whose names are written in one transaction when nothing is embedded for them.
 TERMS_PER_BATCH = 500
+# What ``documents.index_format`` records: 2 once chunks carry their sentence vectors. A
+# document written by an older format is not unchanged: the next load writes it again.
+INDEX_FORMAT = 2
 
 
 @dataclass
@@ -230,7 +234,12 @@ class Ingestor:
     def _is_current(self, doc: SourceDocument) -> bool:
         with self._db.session() as session:
             row = session.get(Document, doc.id)
-            return row is not None and row.version == doc.version and row.status == "indexed"
+            return (
+                row is not None
+                and row.version == doc.version
+                and row.status == "indexed"
+                and row.index_format == INDEX_FORMAT
+            )
 
     def _flush(self, batch: Prepared, report: IngestReport, store: IngestStore) -> None:
         """Embed a batch's chunks and their quotable sentences in one model call (sorted by
@@ -297,6 +306,7 @@ def _document_row(doc: SourceDocument, chunk_count: int, status: str) -> Documen
         text=doc.text,
         chunk_count=chunk_count,
         status=status,
+        index_format=INDEX_FORMAT,
         updated_at=utcnow(),
     )
 

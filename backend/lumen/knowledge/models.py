@@ -67,6 +67,8 @@ class Document(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     chunk_count: int = 0
     status: str = Field(default="indexing", max_length=16)  # indexing | indexed
+    # The ingestion that wrote the points (``INDEX_FORMAT``); an older one is ingested again.
+    index_format: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     updated_at: datetime = Field(default_factory=utcnow)
 
 
