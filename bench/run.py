@@ -555,10 +555,10 @@ def _new_questions_row(new: dict[str, Any] | None) -> list[str]:
         f"{new['first_token_p50_ms']:.0f} | {new['first_token_p95_ms']:.0f} | "
         f"{new['server_cpu_ms_per_answer']:.1f} ms |",
         "",
-        "A question never asked before costs the extractive engine an embedding of its "
-        "candidate sentences (section 8, one client: most of the CPU); one process embeds one "
-        "batch at a time, so new questions are bounded by that embedding, not by the "
-        "serving path above.",
+        "A question never asked before costs an embedding of the question (triage's, which "
+        "retrieval reuses: section 8, one client, the largest share) and caches filled for the "
+        "first time (question understanding, sentence splits); its candidate sentences' "
+        "vectors come with their chunks, stored at ingestion.",
     ]
 
 
