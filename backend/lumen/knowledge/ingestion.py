@@ -242,8 +242,8 @@ class Ingestor:
             )
 
     def _flush(self, batch: Prepared, report: IngestReport, store: IngestStore) -> None:
-        """Embed a batch's chunks and their quotable sentences in one model call (sorted by
-        length, so sentences pad against sentences), then store it."""
+        """Embed a batch's chunks and their quotable sentences together (``encode_documents``
+        sorts by length, so sentences pad against sentences), then store it."""
         chunks = [chunk for _, doc_chunks in batch for chunk in doc_chunks]
         texts = [chunk.embed_text for chunk in chunks]
         sentences = [quotable_sentences(chunk.text) for chunk in chunks]

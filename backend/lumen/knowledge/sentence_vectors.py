@@ -11,8 +11,8 @@ in the chunk's text, and their ``(n, 384)`` vectors as float16 in base64.
 
 float16 keeps 11 significant bits, a relative error of at most 2⁻¹¹ per component; over 384
 components of a unit vector the cosine between a stored sentence and a float32 question moves
-by about 1e-5 (checked in the tests on real passages), far below the engine's thresholds'
-resolution (0.01). Storing float16 halves the payload: 768 bytes a sentence.
+by well under 1e-4 (the tests check it on real passages), far below the resolution of the
+engine's thresholds (0.01). Storing float16 halves the payload: 768 bytes a sentence.
 """
 
 from __future__ import annotations
