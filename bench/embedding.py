@@ -10,7 +10,8 @@ same texts.
   ingestion batch (``CHUNKS_PER_BATCH`` chunks) at a time, the backends taking each batch in
   turn so that load from other processes falls on both alike. Reported per backend: the
   pipeline's chunks/s and ``Embedder.encode_documents``' alone (batch size
-  ``Settings.embedding_batch_size``), in wall time and per CPU-second of this process;
+  ``Settings.embedding_batch_size``; a chunk's embedding includes its quotable sentences'),
+  in wall time and per CPU-second of this process;
 - query latency: ``encode_query`` with an empty cache, one dev question at a time, the
   backends taking each question in turn; and the cosine of the two backends' vectors;
 - retrieval quality on each backend's index: recall@5 and MRR@10 of the gold pair, as
@@ -63,10 +64,9 @@ MODES: tuple[tuple[str, RetrievalMode, bool], ...] = (
 
 
 class TimedEmbedder(Embedder):
-    """An ``Embedder`` that adds up the texts ``encode_documents`` embeds and the wall and CPU
-    seconds it takes (the CPU time of the whole process, all threads)."""
+    """An ``Embedder`` that adds up the wall and CPU seconds ``encode_documents`` takes (the
+    CPU time of the whole process, all threads)."""
 
-    chunks = 0
     seconds = 0.0
     cpu_seconds = 0.0
 
@@ -77,7 +77,6 @@ class TimedEmbedder(Embedder):
         vectors = super().encode_documents(texts, batch_size)
         self.seconds += time.perf_counter() - wall
         self.cpu_seconds += time.process_time() - cpu
-        self.chunks += len(texts)
         return vectors
 
 
@@ -136,8 +135,8 @@ def ingest(
         out[name] = {
             "chunks_indexed": chunks[name],
             "pipeline_chunks_per_s": chunks[name] / seconds[name],
-            "encode_chunks_per_s": embedder.chunks / embedder.seconds,
-            "encode_chunks_per_cpu_s": embedder.chunks / embedder.cpu_seconds,
+            "encode_chunks_per_s": chunks[name] / embedder.seconds,
+            "encode_chunks_per_cpu_s": chunks[name] / embedder.cpu_seconds,
         }
     return out
 
@@ -189,6 +188,30 @@ def open_runtime(data_dir: Path, embedder: Embedder) -> Runtime:
     return build_knowledge(settings, embedder)
 
 
+def cpu_description() -> str:
+    """The CPU's model name and the int8 dot-product instructions it has (``/proc/cpuinfo``:
+    AVX-512 VNNI, AVX-VNNI), which decide how much onnx-int8 gains."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "CPU unknown"
+    model = next(
+        (ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")),
+        "CPU",
+    )
+    flags = set(
+        next(
+            (ln.split(":", 1)[1].split() for ln in info.splitlines() if ln.startswith("flags")), []
+        )
+    )
+    vnni = [
+        name
+        for flag, name in (("avx512_vnni", "AVX-512 VNNI"), ("avx_vnni", "AVX-VNNI"))
+        if flag in flags
+    ]
+    return f"{model}, {' and '.join(vnni) if vnni else 'no VNNI'}"
+
+
 def main(work_dir: Path, seed_dir: Path) -> dict[str, Any]:
     load_at_start = os.getloadavg()[0]
     settings = Settings(data_dir=work_dir)
@@ -232,6 +255,7 @@ def main(work_dir: Path, seed_dir: Path) -> dict[str, Any]:
             "documents": len(documents),
             "questions_with_gold_in_subset": len(questions),
         },
+        "cpu": cpu_description(),
         "batch_size": settings.embedding_batch_size,
         "threads": settings.torch_threads,
         "seed": SEED,
