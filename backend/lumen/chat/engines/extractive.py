@@ -244,15 +244,12 @@ class SentenceVectors:
         self._lock = threading.Lock()
 
     def encode(
-        self,
-        texts: Sequence[str],
-        stored: Sequence[npt.NDArray[np.float32] | None] | None = None,
+        self, texts: Sequence[str], stored: Sequence[npt.NDArray[np.float32] | None]
     ) -> npt.NDArray[np.float32]:
         """Vectors of ``texts``: shape ``(len(texts), 384)``, unit length. ``stored`` gives
         a text's vector from its chunk (``None`` where the chunk holds none); the texts neither
         stored nor in the cache are encoded in one call."""
-        given = stored if stored is not None else [None] * len(texts)
-        found = {t: v for t, v in zip(texts, given, strict=True) if v is not None}
+        found = {t: v for t, v in zip(texts, stored, strict=True) if v is not None}
         with self._lock:
             for text in texts:
                 if text not in found and text in self._cache:
