@@ -1,7 +1,8 @@
 """Database engines and sessions: SQLite by default, PostgreSQL when ``LUMEN_DATABASE_URL`` says.
 
-Request paths use the async engine (aiosqlite / psycopg async); the CLI, migrations and
-background jobs use the sync engine on the same database.
+Request paths use the async engine (aiosqlite / psycopg async); on SQLite their short, hot write
+transactions run whole on a worker thread instead (``Database.transaction``). The CLI,
+migrations and background jobs use the sync engine on the same database.
 
 A database that is down or does not answer fails a request fast: connecting gives up after
 ``database_connect_timeout_s``, waiting for a pooled connection after
@@ -14,11 +15,12 @@ connections a restarted server dropped are replaced: service resumes without res
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
-from typing import cast
+from typing import TypeVar, cast
 
+import anyio
 import psycopg
 from sqlalchemy import Connection, Engine, Table, event
 from sqlalchemy import exc as sa_exc
@@ -44,6 +46,8 @@ _SQLITE_UNAVAILABLE = (
     "SQLITE_FULL",
 )
 _DRIVER_MODULES = ("sqlalchemy.", "psycopg", "aiosqlite", "sqlite3")
+
+T = TypeVar("T")
 
 
 class DatabaseUnavailable(ServiceUnavailable):
@@ -175,11 +179,16 @@ class Database:
                 connect_args=server,
             )
         )
+        # SQLite: ``transaction``'s connection, used by one transaction at a time (the
+        # limiter), so that those transactions queue in-process too.
+        self._writer: Engine | None = create_engine(url) if sqlite else None
+        self._writers = anyio.CapacityLimiter(1)
         if sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            event.listen(self.async_engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.async_engine.sync_engine, "connect", _sqlite_immediate_transactions)
-            event.listen(self.async_engine.sync_engine, "begin", _begin_immediate)
+            for immediate in (self.async_engine.sync_engine, self._writer):
+                event.listen(immediate, "connect", _sqlite_pragmas)
+                event.listen(immediate, "connect", _sqlite_immediate_transactions)
+                event.listen(immediate, "begin", _begin_immediate)
         self._async_sessions = async_sessionmaker(
             self.async_engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -196,7 +205,42 @@ class Database:
         async with self._async_sessions() as session:
             yield session
 
+    async def transaction(self, work: Callable[[Session], T]) -> T:
+        """Run ``work(session)`` on a sync session and commit; what ``work`` returns. For the
+        request path's short write transactions that run for every answer (a new
+        conversation, a question stored, an answer ended).
+
+        SQLite: as one call on a worker thread, on a connection of its own that takes the
+        write lock at BEGIN, one such transaction at a time (a caller waiting its turn holds
+        no thread). Through aiosqlite every statement is three or four hops to the driver's
+        thread and back, each waiting its turn on a busy event loop, and the one request
+        connection stays lent across all of them: at 50 streams a transaction held it 6.7 ms
+        on average and the connection was never free, so answers queued for it (issue 11).
+        Here a transaction costs one hop and holds the write lock only while it runs. Writes
+        through the async engine meanwhile wait in SQLite's busy handler (``busy_timeout``).
+        PostgreSQL: on the async engine (``AsyncSession.run_sync``), whose pool lends many
+        connections and whose driver waits on the socket, not on a thread.
+
+        The thread is not abandoned when the caller is cancelled: the transaction commits or
+        fails whole. Raises what ``work`` or the commit raise, nothing committed then.
+        """
+        if self._writer is None:
+            async with self.async_session() as session:
+                # sqlmodel's AsyncSession lends its own Session class, typed as SQLAlchemy's.
+                result = await session.run_sync(lambda sync: work(cast(Session, sync)))
+                await session.commit()
+                return result
+        return await anyio.to_thread.run_sync(self._transact, work, limiter=self._writers)
+
+    def _transact(self, work: Callable[[Session], T]) -> T:
+        with Session(self._writer, expire_on_commit=False) as session:
+            result = work(session)
+            session.commit()
+            return result
+
     async def dispose(self) -> None:
-        """Close every pooled connection of both engines."""
+        """Close every pooled connection of the engines."""
         await self.async_engine.dispose()
         self.engine.dispose()
+        if self._writer is not None:
+            self._writer.dispose()

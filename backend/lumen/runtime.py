@@ -227,7 +227,6 @@ def build_server(settings: Settings, embedder: Embedder | None = None) -> Server
         engines=engines,
         retrieval_k=settings.retrieval_k,
         max_message_chars=settings.max_message_chars,
-        audit=parts["audit"],
         streams=StreamWatch(
             parts["db"],
             keys,

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pytest
 from httpx_sse import connect_sse
+from sqlmodel import Session
 
 from lumen.chat.models import Message
-from lumen.chat.repository import ChatRepository, ChatTexts
+from lumen.chat.repository import ChatTexts, ChatWrites
 from lumen.chat.streams import StreamWatch
 from lumen.db import Database
 from lumen.migrate import upgrade_to_head
@@ -155,15 +156,17 @@ def _watch(db: Database, keys: KeyRing) -> StreamWatch:
 
 async def _streaming_row(db: Database, keys: KeyRing, message_id: uuid.UUID) -> None:
     """A conversation with a question and an empty ``streaming`` answer, as ``ask`` inserts it."""
-    async with db.async_session() as session:
-        repo = ChatRepository(session, keys)
-        conversation = repo.add_conversation("owner", None)
-        await session.flush()
-        repo.add_message(conversation.id, "user", "What is a fever?")
-        repo.add_message(
+
+    def add(session: Session) -> None:
+        writes = ChatWrites(session, keys)
+        conversation = writes.add_conversation("owner", None)
+        session.flush()
+        writes.add_message(conversation.id, "user", "What is a fever?")
+        writes.add_message(
             conversation.id, "assistant", "", status="streaming", message_id=message_id
         )
-        await session.commit()
+
+    await db.transaction(add)
 
 
 async def _row(db: Database, message_id: uuid.UUID) -> Message:

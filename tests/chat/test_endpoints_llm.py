@@ -56,7 +56,6 @@ def llm_app(small_runtime, llm_server: FakeLLMServer) -> LiveServer:  # type: ig
         engines=ResilientEngine(engine, ExtractiveEngine(small_runtime.embedder), breaker),
         retrieval_k=4,
         max_message_chars=4000,
-        audit=small_runtime.audit,
         # Beside the session's live server on the same database: never sweep its answers.
         streams=StreamWatch(
             small_runtime.db,

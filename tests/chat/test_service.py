@@ -60,7 +60,6 @@ async def chat(small_runtime, tmp_path: Path) -> AsyncIterator[Chat]:  # type: i
         engines=DirectEngine(ExtractiveEngine(small_runtime.embedder)),
         retrieval_k=4,
         max_message_chars=4000,
-        audit=audit,
         streams=StreamWatch(db, keys, heartbeat_s=2, orphaned_after_s=30, single_process=True),
     )
     service = ChatService(

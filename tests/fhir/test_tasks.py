@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from lumen.auth.models import User
-from lumen.chat.repository import ChatRepository
+from lumen.chat.repository import ChatWrites
 from lumen.db import Database
 from lumen.fhir import repository
 from lumen.fhir.bundle import validate_bundle
@@ -31,7 +31,7 @@ def _patient_with_a_conversation(db: Database, keys: KeyRing) -> uuid.UUID:
         user = User(email=f"{uuid.uuid4().hex}@example.org", role="patient")
         session.add(user)
         session.flush()
-        chat = ChatRepository(session, keys)  # type: ignore[arg-type]  # writes only add rows
+        chat = ChatWrites(session, keys)
         conversation = chat.add_conversation(str(user.id), QUESTION)
         session.flush()
         chat.add_message(conversation.id, "user", QUESTION)

@@ -51,7 +51,7 @@ def llm_app(small_runtime, llm_server: FakeLLMServer) -> Iterator[LiveServer]:  
         db=small_runtime.db, keys=small_runtime.keys, retriever=small_runtime.retriever,
         triage=small_runtime.triage,
         engines=ResilientEngine(engine, ExtractiveEngine(small_runtime.embedder), breaker),
-        retrieval_k=4, max_message_chars=4000, audit=small_runtime.audit,
+        retrieval_k=4, max_message_chars=4000,
         # Beside the session's live server on the same database: never sweep its answers.
         streams=StreamWatch(
             small_runtime.db, small_runtime.keys, heartbeat_s=2, orphaned_after_s=30,

@@ -17,14 +17,15 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
 
 import anyio
+from sqlmodel import Session
 
 from lumen.audit.actions import AuditAction
-from lumen.audit.service import AuditEvent, AuditLog
+from lumen.audit.service import AuditEvent, append
 from lumen.chat.citations import CitationFilter
 from lumen.chat.disclaimer import DISCLAIMER
 from lumen.chat.engines.base import EngineFailed, EngineStarter, phrases, prefixed
 from lumen.chat.gaps import plan_answer
-from lumen.chat.repository import AnswerContent, ChatRepository
+from lumen.chat.repository import AnswerContent, ChatRepository, ChatWrites
 from lumen.chat.schemas import (
     ChatEvent,
     DoneEvent,
@@ -66,7 +67,6 @@ class Answers:
         engines: EngineStarter,
         retrieval_k: int,
         max_message_chars: int,
-        audit: AuditLog,
         streams: StreamWatch,
     ) -> None:
         self._db = db
@@ -76,7 +76,6 @@ class Answers:
         self.engines = engines
         self._k = retrieval_k
         self._max_chars = max_message_chars
-        self._audit = audit
         self.streams = streams
 
     async def ask(
@@ -103,13 +102,16 @@ class Answers:
             raise InvalidInput(
                 f"The message has {len(question)} characters; the limit is {self._max_chars}."
             )
-        async with self._db.async_session() as session:
-            repo = ChatRepository(session, self._keys)
-            await repo.note_question(owner_id, conversation_id, question)
-            repo.add_message(conversation_id, "user", question)
-            answer_id = _add_streaming_answer(repo, conversation_id)
-            await self._audit.append(session, audit_event)
-            await session.commit()
+
+        def store(session: Session) -> uuid.UUID:
+            writes = ChatWrites(session, self._keys)
+            writes.note_question(owner_id, conversation_id, question)
+            writes.add_message(conversation_id, "user", question)
+            answer_id = _add_streaming_answer(writes, conversation_id)
+            append(session, audit_event)
+            return answer_id
+
+        answer_id = await self._db.transaction(store)
         return self._stream(conversation_id, answer_id, question, collections, set_id, started)
 
     async def regenerate(
@@ -138,7 +140,9 @@ class Answers:
                 raise InvalidInput("There is no question before this answer.")
             question = repo.text_of(earlier[-1])
             await session.delete(target)
-            answer_id = _add_streaming_answer(repo, conversation_id)
+            answer_id = _add_streaming_answer(
+                ChatWrites(session.sync_session, self._keys), conversation_id
+            )
             await session.commit()
         return self._stream(conversation_id, answer_id, question, collections, None, started)
 
@@ -166,21 +170,20 @@ class Answers:
             verdict = await anyio.to_thread.run_sync(self._triage.assess, question)
             if verdict.action == "escalate" and verdict.category is not None:
                 text = escalation_answer(verdict.category)
-                async with self._db.async_session() as session:
-                    repo = ChatRepository(session, self._keys)
-                    await repo.finish_message(
+                category, detector = verdict.category, verdict.detector or "pattern"
+
+                def escalate(session: Session) -> None:
+                    writes = ChatWrites(session, self._keys)
+                    writes.finish_message(
                         message_id,
                         AnswerContent(text, citations=[], engine="triage", sources=[]),
                         "complete",
                         kind="escalation",
                     )
-                    repo.record_triage(
-                        conversation_id, verdict.category, verdict.detector or "pattern"
-                    )
-                    await self._audit.append(
-                        session, _triage_event(AuditAction.ESCALATION, conversation_id)
-                    )
-                    await session.commit()
+                    writes.record_triage(conversation_id, category, detector)
+                    append(session, _triage_event(AuditAction.ESCALATION, conversation_id))
+
+                await self._db.transaction(escalate)
                 stored, status = True, "complete"
                 logger.info(
                     "triage escalation: category=%s detector=%s", verdict.category, verdict.detector
@@ -255,14 +258,14 @@ class Answers:
             final = answer.content()  # what the row keeps, and ``done`` reports
             try:
                 if not stored:
+
+                    def finish(session: Session) -> None:
+                        ChatWrites(session, self._keys).finish_message(message_id, final, status)
+                        if audited is not None:
+                            append(session, audited)
+
                     with anyio.CancelScope(shield=True):
-                        async with self._db.async_session() as session:
-                            await ChatRepository(session, self._keys).finish_message(
-                                message_id, final, status
-                            )
-                            if audited is not None:
-                                await self._audit.append(session, audited)
-                            await session.commit()
+                        await self._db.transaction(finish)
             finally:
                 self.streams.untrack(answer)
         if status == "complete":
@@ -303,10 +306,10 @@ async def _escalation_events(
     )
 
 
-def _add_streaming_answer(repo: ChatRepository, conversation_id: uuid.UUID) -> uuid.UUID:
+def _add_streaming_answer(writes: ChatWrites, conversation_id: uuid.UUID) -> uuid.UUID:
     """The answer's row, empty and ``streaming``, added in its question's transaction (one
     transaction fewer per answer than inserting it when the stream starts); its id."""
-    message = repo.add_message(conversation_id, "assistant", "", status="streaming")
+    message = writes.add_message(conversation_id, "assistant", "", status="streaming")
     return message.id
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CursorResult, case, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -97,7 +97,45 @@ class ChatRepository:
         """The message's text, opened."""
         return ChatTexts(self._keys).text_of(message)
 
-    # --- writes (the caller commits) -----------------------------------------------------
+    # --- the heartbeat's and the sweep's updates (the caller commits) ----------------------
+
+    async def save_streamed_answer(
+        self, message_id: uuid.UUID, answer: AnswerContent, at: datetime
+    ) -> None:
+        """A streaming answer's heartbeat: what the client has been sent so far (``answer``),
+        at ``at``. Nothing when the answer is no longer ``streaming`` (finished or swept
+        meanwhile: the condition is checked by the update itself, so a late heartbeat never
+        undoes an end)."""
+        await self.session.exec(
+            update(_MESSAGES)
+            .where(_MESSAGES.c.id == message_id, _MESSAGES.c.status == "streaming")
+            .values(**_answer_values(self._keys, message_id, answer), stream_heartbeat_at=at)
+        )
+
+    async def stop_orphaned_answers(
+        self, heartbeat_before: datetime | None, live: Sequence[uuid.UUID]
+    ) -> int:
+        """Mark ``streaming`` answers ``stopped`` (keeping their last saved text): those whose
+        heartbeat is older than ``heartbeat_before`` (``None``: every one), never those in
+        ``live``; how many."""
+        statement = update(Message).where(col(Message.status) == "streaming")
+        if heartbeat_before is not None:
+            statement = statement.where(col(Message.stream_heartbeat_at) < heartbeat_before)
+        if live:
+            statement = statement.where(col(Message.id).not_in(live))
+        result: CursorResult[Any] = await self.session.exec(statement.values(status="stopped"))
+        return result.rowcount
+
+
+class ChatWrites:
+    """The writes of conversations and messages into one sync session (the caller commits):
+    request transactions run whole on a worker thread (``Database.transaction``). On an async
+    session's ``sync_session``, only the methods that add rows: they touch no connection."""
+
+    def __init__(self, session: Session, keys: KeyRing) -> None:
+        self.session = session
+        self._keys = keys
+
     # Rows are built with every field given: SQLModel fills a field left out through
     # pydantic's ``FieldInfo.get_default``, which inspects the default factory's signature
     # again for every row (the cost pydantic#13376 describes for private attributes); for
@@ -115,7 +153,7 @@ class ChatRepository:
         self.session.add(conversation)
         return conversation
 
-    async def note_question(self, owner_id: str, conversation_id: uuid.UUID, text: str) -> None:
+    def note_question(self, owner_id: str, conversation_id: uuid.UUID, text: str) -> None:
         """Mark the owner's conversation as just active and title it after ``text`` if it is
         still untitled (its first question). Raises ``NotFound`` if the conversation is not
         ``owner_id``'s.
@@ -128,7 +166,7 @@ class ChatRepository:
         sealed = self._keys.seal(_title(text), _title_aad(conversation_id))
         table = _CONVERSATIONS.c
         untitled = table.title_ciphertext.is_(None)
-        result: CursorResult[Any] = await self.session.exec(
+        result: CursorResult[Any] = self.session.exec(
             update(_CONVERSATIONS)
             .where(table.id == conversation_id, table.owner_id == owner_id)
             .values(
@@ -176,55 +214,17 @@ class ChatRepository:
         self.session.add(message)
         return message
 
-    async def finish_message(
+    def finish_message(
         self, message_id: uuid.UUID, answer: AnswerContent, status: str, kind: str = "answer"
     ) -> None:
         """End a streamed answer with its final ``answer``, ``status`` and ``kind``
         (``escalation`` for triage's). One update, nothing when the conversation was deleted
         meanwhile."""
-        await self.session.exec(
+        self.session.exec(
             update(_MESSAGES)
             .where(_MESSAGES.c.id == message_id)
-            .values(**self._answer_values(message_id, answer), status=status, kind=kind)
+            .values(**_answer_values(self._keys, message_id, answer), status=status, kind=kind)
         )
-
-    async def save_streamed_answer(
-        self, message_id: uuid.UUID, answer: AnswerContent, at: datetime
-    ) -> None:
-        """A streaming answer's heartbeat: what the client has been sent so far (``answer``),
-        at ``at``. Nothing when the answer is no longer ``streaming`` (finished or swept
-        meanwhile: the condition is checked by the update itself, so a late heartbeat never
-        undoes an end)."""
-        await self.session.exec(
-            update(_MESSAGES)
-            .where(_MESSAGES.c.id == message_id, _MESSAGES.c.status == "streaming")
-            .values(**self._answer_values(message_id, answer), stream_heartbeat_at=at)
-        )
-
-    def _answer_values(self, message_id: uuid.UUID, answer: AnswerContent) -> dict[str, Any]:
-        sealed = self._keys.seal(answer.text, _message_aad(message_id))
-        return {
-            "content_ciphertext": sealed.ciphertext,
-            "key_id": sealed.key_id,
-            "citations": answer.citations,
-            "engine": answer.engine,
-            "sources": answer.sources,
-            "support": answer.support,
-        }
-
-    async def stop_orphaned_answers(
-        self, heartbeat_before: datetime | None, live: Sequence[uuid.UUID]
-    ) -> int:
-        """Mark ``streaming`` answers ``stopped`` (keeping their last saved text): those whose
-        heartbeat is older than ``heartbeat_before`` (``None``: every one), never those in
-        ``live``; how many."""
-        statement = update(Message).where(col(Message.status) == "streaming")
-        if heartbeat_before is not None:
-            statement = statement.where(col(Message.stream_heartbeat_at) < heartbeat_before)
-        if live:
-            statement = statement.where(col(Message.id).not_in(live))
-        result: CursorResult[Any] = await self.session.exec(statement.values(status="stopped"))
-        return result.rowcount
 
     def record_triage(self, conversation_id: uuid.UUID, category: str, detector: str) -> None:
         """Record an escalation without the message text."""
@@ -279,6 +279,18 @@ def messages_of(conversation_id: uuid.UUID) -> SelectOfScalar[Message]:
         .where(Message.conversation_id == conversation_id)
         .order_by(col(Message.created_at), col(Message.role).desc())
     )
+
+
+def _answer_values(keys: KeyRing, message_id: uuid.UUID, answer: AnswerContent) -> dict[str, Any]:
+    sealed = keys.seal(answer.text, _message_aad(message_id))
+    return {
+        "content_ciphertext": sealed.ciphertext,
+        "key_id": sealed.key_id,
+        "citations": answer.citations,
+        "engine": answer.engine,
+        "sources": answer.sources,
+        "support": answer.support,
+    }
 
 
 def _title(text: str) -> str:

@@ -15,14 +15,22 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 
+from sqlmodel import Session
+
 from lumen.audit.actions import AuditAction
-from lumen.audit.service import AuditEvent, AuditLog, AuditUnavailable
+from lumen.audit.service import AuditEvent, AuditLog, AuditUnavailable, append
 from lumen.auth.principal import ClientInfo, Principal
 from lumen.auth.throttle import RateLimit
 from lumen.chat.answers import AnswerEvents, Answers, answered_message_id
 from lumen.chat.disclaimer import DISCLAIMER
 from lumen.chat.models import Conversation, Message
-from lumen.chat.repository import ChatRepository, ChatTexts, conversations_of, messages_of
+from lumen.chat.repository import (
+    ChatRepository,
+    ChatTexts,
+    ChatWrites,
+    conversations_of,
+    messages_of,
+)
 from lumen.chat.schemas import (
     ConversationDetail,
     ConversationOut,
@@ -59,13 +67,14 @@ class ChatService:
         self, caller: Principal, client: ClientInfo, title: str | None
     ) -> ConversationOut:
         """Create an empty conversation owned by ``caller`` (audited with the insert)."""
-        async with self._db.async_session() as session:
-            repo = ChatRepository(session, self._keys)
-            conversation = repo.add_conversation(caller.owner_id, title)
+
+        def create(session: Session) -> Conversation:
+            conversation = ChatWrites(session, self._keys).add_conversation(caller.owner_id, title)
             event = _event(caller, client, AuditAction.CONVERSATION_CREATE, conversation.id)
-            await self._audit.append(session, event)
-            await session.commit()
-            return _conversation_out(repo, conversation)
+            append(session, event)
+            return conversation
+
+        return _conversation_out(ChatTexts(self._keys), await self._db.transaction(create))
 
     async def read_conversation(
         self, caller: Principal, client: ClientInfo, conversation_id: uuid.UUID
