@@ -37,9 +37,9 @@ from lumen.chat.schemas import (
     TokenEvent,
 )
 from lumen.chat.streams import StreamWatch
-from lumen.chat.triage import Triage, escalation_answer, support_note
+from lumen.chat.triage import Triage, TriageResult, escalation_answer, support_note
 from lumen.db import Database
-from lumen.knowledge.retrieval import Retriever
+from lumen.knowledge.retrieval import Retriever, TimedSearch
 from lumen.problems import InvalidInput, Problem
 from lumen.security.encryption import KeyRing
 
@@ -167,10 +167,13 @@ class Answers:
         stored = False  # the row is ended already (an escalation is stored before it is told)
         audited: AuditEvent | None = None
         try:
-            verdict = await anyio.to_thread.run_sync(self._triage.assess, question)
-            if verdict.action == "escalate" and verdict.category is not None:
-                text = escalation_answer(verdict.category)
+            verdict, search = await anyio.to_thread.run_sync(
+                self._assess_and_search, question, collections, set_id
+            )
+            if search is None:  # triage escalated, so no retrieval ran
                 category, detector = verdict.category, verdict.detector or "pattern"
+                assert category is not None, "an escalation always has its category"
+                text = escalation_answer(category)
 
                 def escalate(session: Session) -> None:
                     writes = ChatWrites(session, self._keys)
@@ -201,11 +204,6 @@ class Answers:
                 answer.support = support.model_dump()
                 audited = _triage_event(AuditAction.SUPPORT_NOTE, conversation_id)
 
-            search = await anyio.to_thread.run_sync(
-                lambda: self._retriever.search_timed(
-                    question, k=self._k, collections=collections, set_id=set_id
-                )
-            )
             retrieval_ms = elapsed_ms()
             plan = plan_answer(search, scoped=set_id is not None)
             if plan.needs_engine:
@@ -279,6 +277,19 @@ class Answers:
                     total=elapsed_ms(),
                 ),
             )
+
+    def _assess_and_search(
+        self, question: str, collections: Sequence[str], set_id: str | None
+    ) -> tuple[TriageResult, TimedSearch | None]:
+        """Triage, then retrieval unless triage escalates (``None``: no retrieval ran), in one
+        worker-thread call (blocking, CPU-bound): under load every hand-off to a thread and
+        back waits a turn of the busy event loop, before the first token."""
+        verdict = self._triage.assess(question)
+        if verdict.action == "escalate" and verdict.category is not None:
+            return verdict, None
+        return verdict, self._retriever.search_timed(
+            question, k=self._k, collections=collections, set_id=set_id
+        )
 
 
 async def _escalation_events(
