@@ -263,13 +263,22 @@ def test_settings_without_a_qdrant_url_open_the_edge_shard_under_the_data_dir(
 
 
 SEARCH_THREADS_PROBE = """
-import os, sys
+import os, sys, time
 from pathlib import Path
 from lumen.knowledge.index.edge import EdgeIndex
 
-def search_threads():
+def count():
     tasks = os.listdir("/proc/self/task")
     return sum(open(f"/proc/self/task/{t}/comm").read().startswith("edge-search") for t in tasks)
+
+def search_threads():
+    # The shard's pool starts its threads in the background: on a loaded machine none may be
+    # running yet when the shard opens. Wait for the first, then for any others to follow.
+    deadline = time.monotonic() + 10
+    while count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)
+    return count()
 
 created = EdgeIndex(Path(sys.argv[1]))
 print(search_threads())
