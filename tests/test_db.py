@@ -8,8 +8,10 @@ import time
 from pathlib import Path
 
 import anyio
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from lumen.db import Database, DatabaseUnavailable, database_unavailable
 from lumen.settings import Settings
@@ -112,3 +114,48 @@ def test_concurrent_requests_reuse_the_pools_postgresql_connections(
     first, second = anyio.run(two_bursts)
     assert len(first) == at_once, "the burst waited for connections"
     assert second == first, "the second burst opened new connections"
+
+
+def test_answer_transactions_and_other_request_writes_on_sqlite_all_commit_at_once(
+    tmp_path: Path,
+) -> None:
+    """Fifty units of work through ``Database.transaction`` (an answer's rows) and fifty writes
+    through the async engine (sign-ins, reads' audit entries) at once, on SQLite's two request
+    connections: every one commits and none fails with SQLITE_BUSY, which a patient would see as
+    a 503. A unit of work that raises commits nothing of what it wrote."""
+    db = Database(Settings(data_dir=tmp_path))
+    with db.engine.begin() as connection:
+        connection.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, via TEXT)"))
+    insert = text("INSERT INTO notes (via) VALUES (:via)")
+
+    def answer_rows(session: Session) -> None:
+        session.execute(insert, {"via": "transaction"})
+        session.execute(insert, {"via": "transaction"})
+
+    def refused(session: Session) -> None:
+        session.execute(insert, {"via": "refused"})
+        raise ValueError("the audit entry could not be written")
+
+    async def request_write() -> None:
+        async with db.async_session() as session:
+            await session.exec(insert, params={"via": "async"})  # type: ignore[call-overload]
+            await session.commit()
+
+    async def at_once() -> None:
+        try:
+            async with anyio.create_task_group() as group:
+                for _ in range(50):
+                    group.start_soon(db.transaction, answer_rows)
+                    group.start_soon(request_write)
+            with pytest.raises(ValueError):
+                await db.transaction(refused)
+        finally:
+            await db.dispose()
+
+    anyio.run(at_once)
+    with db.engine.connect() as connection:
+        counts = dict(
+            connection.execute(text("SELECT via, count(*) FROM notes GROUP BY via")).all()
+        )
+    db.engine.dispose()
+    assert counts == {"transaction": 100, "async": 50}
