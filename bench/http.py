@@ -141,6 +141,7 @@ async def concurrent(
         )
         deadline = time.monotonic() + seconds
         cpu_before = cpu_seconds(pid)
+        own_cpu_before = time.process_time()
 
         async def worker(client: httpx.AsyncClient, offset: int) -> None:
             nonlocal errors, answers
@@ -160,6 +161,7 @@ async def concurrent(
         await asyncio.gather(*(worker(c, n) for n, c in enumerate(signed)))
         elapsed = time.monotonic() - started
         cpu = cpu_seconds(pid) - cpu_before
+        own_cpu = time.process_time() - own_cpu_before
     return {
         "clients": clients,
         "seconds": seconds,
@@ -169,6 +171,8 @@ async def concurrent(
         "first_token_p50_ms": float(np.percentile(firsts, 50)) if firsts else None,
         "first_token_p95_ms": float(np.percentile(firsts, 95)) if firsts else None,
         "server_cpu_ms_per_answer": 1000 * cpu / answers if answers else None,
+        # The clients share the server's cores: what they cost is CPU the server did not get.
+        "client_cpu_ms_per_answer": 1000 * own_cpu / answers if answers else None,
     }
 
 
