@@ -136,6 +136,21 @@ def test_typos_and_partial_names_still_find_the_focus(analyzer: QuestionAnalyzer
     assert "klinefelter" in found.foci[0].name.casefold()
 
 
+def test_a_misspelt_name_added_by_an_ingestion_is_found_after_a_refresh() -> None:
+    """A vocabulary remembers the closest name of each span it looked up; the one rebuilt after
+    an ingestion must not inherit "no such name" from the last."""
+    names = [TermRecord("abetalipoproteinemia", "Abetalipoproteinemia", "condition", "d1", None)]
+    analyzer = QuestionAnalyzer(lambda: FocusVocabulary(names))
+    question = "how is thalasemmia treated in adults"
+
+    assert analyzer.analyze(question).foci == ()
+    assert analyzer.analyze(question).foci == ()
+    names.append(TermRecord("thalassemia", "Thalassemia", "condition", "d2", None))
+    analyzer.refresh()
+
+    assert [f.name for f in analyzer.analyze(question).foci] == ["Thalassemia"]
+
+
 def test_greetings_names_and_background_are_not_sub_questions() -> None:
     message = (
         "Hi, my name is [NAME]. I was diagnosed with gout last year and my doctor gave me "

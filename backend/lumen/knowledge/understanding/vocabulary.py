@@ -19,6 +19,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from wordfreq import zipf_frequency
@@ -35,6 +36,11 @@ FUZZY_MIN_CHARS = 7
 # Levenshtein ratio (0–100) a span needs to match a name approximately; 90 admits one edit in
 # ten characters ("parkinsons disease" ~ "parkinson disease", 97).
 FUZZY_MIN_RATIO = 90.0
+# Spans whose closest name a vocabulary remembers. A rare word is looked up with its neighbours
+# in four spans, each a scan of every name of near length (rapidfuzz); the same words recur
+# from one message to the next ("metformin", "parkinsons disease"). A span and its answer take
+# about 200 bytes, so 16,384 of them about 3 MB.
+CLOSEST_CACHE_SIZE = 16_384
 # The generic head of a name ("Klinefelter syndrome"): people write the rest alone
 # ("males with Klinefelter's"), so a name whose other words are rare (Zipf < 3) is also known
 # without it; and a span ending in one is worth an approximate lookup ("edward's syndrome").
@@ -217,6 +223,8 @@ class FocusVocabulary:
         for term in sorted(self._entries):
             by_words[len(term.split())][len(term)].append(term)
         self._by_words = {n: dict(by_length) for n, by_length in by_words.items()}
+        # Per vocabulary, so a rebuilt one after an ingestion starts afresh.
+        self._closest = lru_cache(maxsize=CLOSEST_CACHE_SIZE)(self._closest_of_words)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -281,10 +289,13 @@ class FocusVocabulary:
                 span = " ".join(words[first:last])
                 if span in self._entries:
                     continue
-                best = _closest(span, self._by_words.get(last - first, {}))
+                best = self._closest(span, last - first)
                 if best is not None:
                     found.append(_Match(first, last, *best))
         return found
+
+    def _closest_of_words(self, span: str, words: int) -> tuple[str, float] | None:
+        return _closest(span, self._by_words.get(words, {}))
 
 
 def _closest(span: str, by_length: Mapping[int, list[str]]) -> tuple[str, float] | None:
