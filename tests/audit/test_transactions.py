@@ -5,15 +5,15 @@ answers 503 problem+json."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Insert, event, text
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import Connection, Engine, Insert, event, text
+from sqlalchemy.orm import Session
 
 from tests.accounts import Account, register, staff
 
@@ -141,27 +141,33 @@ def account_of(live_server, small_runtime) -> Iterator[Callable[[str], Account]]
 @contextmanager
 def _failing_commit_of(action: str) -> Iterator[None]:
     """Raise in ``before_commit`` of the transaction that holds an ``action`` entry: after the
-    change and its entry are written, before either commits."""
+    change and its entry are written, before either commits. (The entry is a Core INSERT on the
+    session's connection, its values given as parameters or in the statement: the connection
+    notes it.)"""
 
-    def mark(state: ORMExecuteState) -> None:
-        statement = state.statement
-        if (
-            isinstance(statement, Insert)
-            and statement.table.name == "audit_entries"
-            and statement.compile().params.get("action") == action
-        ):
-            state.session.info["fail_before_commit"] = True
+    def mark(
+        connection: Connection,
+        statement: Any,
+        multiparams: Sequence[Mapping[str, Any]],
+        params: Mapping[str, Any],
+        _options: Any,
+    ) -> None:
+        if not (isinstance(statement, Insert) and statement.table.name == "audit_entries"):
+            return
+        given = [*multiparams, params, statement.compile().params]
+        if any(values.get("action") == action for values in given):
+            connection.info["fail_before_commit"] = True
 
     def fail(session: Session) -> None:
-        if session.info.pop("fail_before_commit", False):
+        if session.connection().info.pop("fail_before_commit", False):
             raise RuntimeError(f"injected failure before the commit of {action}")
 
-    event.listen(Session, "do_orm_execute", mark)
+    event.listen(Engine, "before_execute", mark)
     event.listen(Session, "before_commit", fail)
     try:
         yield
     finally:
-        event.remove(Session, "do_orm_execute", mark)
+        event.remove(Engine, "before_execute", mark)
         event.remove(Session, "before_commit", fail)
 
 

@@ -160,7 +160,6 @@ async def _streaming_row(db: Database, keys: KeyRing, message_id: uuid.UUID) -> 
     def add(session: Session) -> None:
         writes = ChatWrites(session, keys)
         conversation = writes.add_conversation("owner", None)
-        session.flush()
         writes.add_message(conversation.id, "user", "What is a fever?")
         writes.add_message(
             conversation.id, "assistant", "", status="streaming", message_id=message_id

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from lumen.auth.models import User
-from lumen.chat.repository import ChatWrites
+from lumen.chat.repository import AnswerContent, ChatWrites
 from lumen.db import Database
 from lumen.fhir import repository
 from lumen.fhir.bundle import validate_bundle
@@ -33,7 +33,6 @@ def _patient_with_a_conversation(db: Database, keys: KeyRing) -> uuid.UUID:
         session.flush()
         chat = ChatWrites(session, keys)
         conversation = chat.add_conversation(str(user.id), QUESTION)
-        session.flush()
         chat.add_message(conversation.id, "user", QUESTION)
         source = {
             "n": 1, "document_id": "medquad:0000123", "title": "High Blood Pressure",
@@ -41,10 +40,10 @@ def _patient_with_a_conversation(db: Database, keys: KeyRing) -> uuid.UUID:
             "section": "What are the treatments?", "snippet": "…", "source_name": "NHLBI",
             "start": 0, "end": 1, "licence": "CC BY 4.0",
         }  # fmt: skip
-        answer = chat.add_message(
-            conversation.id, "assistant", ANSWER, engine="extractive", sources=[source]
+        answer_id = chat.add_message(conversation.id, "assistant", "", status="streaming")
+        chat.finish_message(
+            answer_id, AnswerContent(ANSWER, [1], "extractive", [source]), "complete"
         )
-        answer.citations = [1]
         session.commit()
         return user.id
 

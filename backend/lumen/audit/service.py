@@ -43,6 +43,9 @@ if TYPE_CHECKING:  # auth's principal builds audit events: a runtime import woul
 
 USER_AGENT_CHARS = 256
 ENTRIES = table_of(AuditEntry)  # entries are inserted into the table (``table_of``)
+# Built once, executed with each entry's values: building the statement again for every
+# append cost as much as running it.
+_INSERT_ENTRY = insert(ENTRIES)
 
 
 class AuditUnavailable(ServiceUnavailable):
@@ -84,14 +87,14 @@ def append(session: Session, event: AuditEvent) -> None:
     sealer chains it shortly after, ``lumen.audit.sealing``).
 
     The caller's pending changes are flushed first, so that their own errors surface as they
-    are; then the entry is inserted (a Core INSERT: no ORM object to build), so that a refused
-    insert surfaces here. No lock is taken beyond the insert's own. Raises
-    ``AuditUnavailable`` when the entry cannot be written (the caller's transaction must then
-    roll back, which leaving its session block on the exception does).
+    are; then the entry is inserted (a Core INSERT on the session's connection: no ORM object to
+    build), so that a refused insert surfaces here. No lock is taken beyond the insert's own.
+    Raises ``AuditUnavailable`` when the entry cannot be written (the caller's transaction must
+    then roll back, which leaving its session block on the exception does).
     """
     session.flush()
     try:
-        session.execute(insert(ENTRIES).values(**entry_row(event)))
+        session.connection().execute(_INSERT_ENTRY, entry_row(event))
     except SQLAlchemyError as exc:
         raise AuditUnavailable(UNAVAILABLE) from exc
 

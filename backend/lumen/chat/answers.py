@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
+from typing import cast
 
 import anyio
 from sqlmodel import Session
@@ -140,8 +141,11 @@ class Answers:
                 raise InvalidInput("There is no question before this answer.")
             question = repo.text_of(earlier[-1])
             await session.delete(target)
-            answer_id = _add_streaming_answer(
-                ChatWrites(session.sync_session, self._keys), conversation_id
+            # sqlmodel's AsyncSession lends its own Session class, typed as SQLAlchemy's.
+            answer_id = await session.run_sync(
+                lambda sync: _add_streaming_answer(
+                    ChatWrites(cast(Session, sync), self._keys), conversation_id
+                )
             )
             await session.commit()
         return self._stream(conversation_id, answer_id, question, collections, None, started)
@@ -320,8 +324,7 @@ async def _escalation_events(
 def _add_streaming_answer(writes: ChatWrites, conversation_id: uuid.UUID) -> uuid.UUID:
     """The answer's row, empty and ``streaming``, added in its question's transaction (one
     transaction fewer per answer than inserting it when the stream starts); its id."""
-    message = writes.add_message(conversation_id, "assistant", "", status="streaming")
-    return message.id
+    return writes.add_message(conversation_id, "assistant", "", status="streaming")
 
 
 def _triage_event(action: AuditAction, conversation_id: uuid.UUID) -> AuditEvent:
