@@ -38,8 +38,9 @@ FUZZY_MIN_CHARS = 7
 FUZZY_MIN_RATIO = 90.0
 # Spans whose closest name a vocabulary remembers. A rare word is looked up with its neighbours
 # in four spans, each a scan of every name of near length (rapidfuzz); the same words recur
-# from one message to the next ("metformin", "parkinsons disease"). A span and its answer take
-# about 200 bytes, so 16,384 of them about 3 MB.
+# from one message to the next ("metformin", "parkinsons disease"). A span, its answer and the
+# cache's entry take about 200 bytes (tracemalloc, spans of 7-30 characters; the names are the
+# vocabulary's), so 16,384 of them about 3.3 MB.
 CLOSEST_CACHE_SIZE = 16_384
 # The generic head of a name ("Klinefelter syndrome"): people write the rest alone
 # ("males with Klinefelter's"), so a name whose other words are rare (Zipf < 3) is also known
