@@ -153,7 +153,7 @@ class AuditLog:
     async def _insert(self, rows: list[dict[str, object]]) -> None:
         try:
             async with self._db.async_engine.begin() as connection:
-                await connection.execute(insert(ENTRIES), rows)
+                await connection.execute(_INSERT_ENTRY, rows)
         except SQLAlchemyError as exc:
             raise AuditUnavailable(UNAVAILABLE) from exc
 
