@@ -1,6 +1,6 @@
 """Database engines and sessions: SQLite by default, PostgreSQL when ``LUMEN_DATABASE_URL`` says.
 
-Request paths use the async engine (aiosqlite / psycopg async); their short, hot write
+Request paths use the async engine (aiosqlite / psycopg async); on SQLite their short, hot write
 transactions run whole on a worker thread instead (``Database.transaction``). The CLI,
 migrations and background jobs use the sync engine on the same database.
 
@@ -179,24 +179,10 @@ class Database:
                 connect_args=server,
             )
         )
-        # ``transaction``'s engine, and how many of its transactions run at once: SQLite's
-        # one writer, so that they queue in-process too; on PostgreSQL as many as its pool
-        # holds, so that none waits for a connection on a worker thread.
-        if sqlite:
-            self._writer = create_engine(url)
-            self._writers = anyio.CapacityLimiter(1)
-        else:
-            self._writer = create_engine(
-                url,
-                pool_pre_ping=True,
-                pool_size=settings.database_pool_size,
-                max_overflow=settings.database_max_overflow,
-                pool_timeout=settings.database_pool_timeout_s,
-                connect_args=server,
-            )
-            self._writers = anyio.CapacityLimiter(
-                settings.database_pool_size + settings.database_max_overflow
-            )
+        # SQLite: ``transaction``'s connection, used by one transaction at a time (the
+        # limiter), so that those transactions queue in-process too.
+        self._writer: Engine | None = create_engine(url) if sqlite else None
+        self._writers = anyio.CapacityLimiter(1)
         if sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             for immediate in (self.async_engine.sync_engine, self._writer):
@@ -224,22 +210,26 @@ class Database:
         request path's short write transactions that run for every answer (a new
         conversation, a question stored, an answer ended).
 
-        As one call on a worker thread, on a connection of ``transaction``'s own engine. On
-        an async session every statement is a trip to the driver and back, each waiting its
-        turn on a busy event loop, and the request connection stays lent across all of them:
-        SQLite, through aiosqlite's thread, took three or four hops per statement, and at 50
-        streams a transaction held the one request connection 6.7 ms on average, so answers
-        queued for it; PostgreSQL's question transaction (pre-ping, BEGIN, an UPDATE, three
-        INSERTs, COMMIT) was seven turns of the loop (issue 11). Here a transaction costs one
-        hop; the thread waits on the database, not on the loop.
-        SQLite: one such transaction at a time, taking the write lock at BEGIN (a caller
-        waiting its turn holds no thread); writes through the async engine meanwhile wait in
-        SQLite's busy handler (``busy_timeout``). PostgreSQL: as many at once as the writer
-        pool holds.
+        SQLite: as one call on a worker thread, on a connection of its own that takes the
+        write lock at BEGIN, one such transaction at a time (a caller waiting its turn holds
+        no thread). Through aiosqlite every statement is three or four hops to the driver's
+        thread and back, each waiting its turn on a busy event loop, and the one request
+        connection stays lent across all of them: at 50 streams a transaction held it 6.7 ms
+        on average and the connection was never free, so answers queued for it (issue 11).
+        Here a transaction costs one hop and holds the write lock only while it runs. Writes
+        through the async engine meanwhile wait in SQLite's busy handler (``busy_timeout``).
+        PostgreSQL: on the async engine (``AsyncSession.run_sync``), whose pool lends many
+        connections and whose driver waits on the socket, not on a thread.
 
         The thread is not abandoned when the caller is cancelled: the transaction commits or
         fails whole. Raises what ``work`` or the commit raise, nothing committed then.
         """
+        if self._writer is None:
+            async with self.async_session() as session:
+                # sqlmodel's AsyncSession lends its own Session class, typed as SQLAlchemy's.
+                result = await session.run_sync(lambda sync: work(cast(Session, sync)))
+                await session.commit()
+                return result
         return await anyio.to_thread.run_sync(self._transact, work, limiter=self._writers)
 
     def _transact(self, work: Callable[[Session], T]) -> T:
@@ -252,4 +242,5 @@ class Database:
         """Close every pooled connection of the engines."""
         await self.async_engine.dispose()
         self.engine.dispose()
-        self._writer.dispose()
+        if self._writer is not None:
+            self._writer.dispose()
