@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Literal
 
@@ -65,7 +66,8 @@ class Embedder:
         self.batch_size = batch_size
         self._lock = threading.Lock()
         self._cache_lock = threading.Lock()
-        self._waiting: list[_Waiting] = []  # queries waiting for the model, oldest first
+        # Queries waiting for the model, oldest first, each with its caller's future.
+        self._waiting: deque[tuple[list[str], Future[npt.NDArray[np.float32]]]] = deque()
         self._waiting_lock = threading.Lock()
         self._query_cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self.encode_query("warm-up")
@@ -124,71 +126,48 @@ class Embedder:
     def _encode_batched(self, texts: list[str]) -> npt.NDArray[np.float32]:
         """``texts`` encoded in one model call together with the queries of other threads
         that wait for the model meanwhile (dynamic batching, as model servers such as
-        Triton's dynamic batcher do): whichever caller gets the model encodes every query
-        waiting, up to ``batch_size`` texts, and the others find theirs done. Measured here on
-        torch, 2 threads: 8.0 ms per question alone, 2.6 ms each in batches of 8. Raises what
-        the model raises, to every caller whose texts were in the failed call."""
-        mine = _Waiting(texts)
+        Triton's dynamic batcher do): whichever caller gets the model encodes the queries
+        waiting, oldest first, up to ``batch_size`` texts, and the others find theirs done.
+        Measured here on torch, 2 threads: 8.0 ms per question alone, 2.6 ms each in batches
+        of 8. Raises what the model raised for the call that held ``texts``."""
+        mine: Future[npt.NDArray[np.float32]] = Future()
         with self._waiting_lock:
-            self._waiting.append(mine)
-        while not mine.done:  # the oldest waiting go first, so a long queue takes turns
+            self._waiting.append((texts, mine))
+        while not mine.done():  # a queue longer than a batch takes turns
             with self._lock:
-                if not mine.done:
+                if not mine.done():
                     self._encode_waiting()
         return mine.result()
 
     def _encode_waiting(self) -> None:
         """Encode the oldest waiting queries, up to ``batch_size`` texts (at least one
-        caller's), in one model call; the caller holds the model's lock. A failed call is
-        kept by each of its waiting callers, who raise it, not by the one that made it."""
-        batch: list[_Waiting] = []
+        caller's), in one model call; the caller holds the model's lock. A failure goes to
+        the futures of that call's callers, not to the one that made it."""
+        batch: list[tuple[list[str], Future[npt.NDArray[np.float32]]]] = []
         size = 0
         with self._waiting_lock:
-            while self._waiting:
-                texts = len(self._waiting[0].texts)
-                if batch and size + texts > self.batch_size:
-                    break
-                batch.append(self._waiting.pop(0))
-                size += texts
+            while self._waiting and (
+                not batch or size + len(self._waiting[0][0]) <= self.batch_size
+            ):
+                batch.append(self._waiting.popleft())
+                size += len(batch[-1][0])
         try:
-            vectors = self._encode([text for waiting in batch for text in waiting.texts])
-        except BaseException as exc:  # each caller raises its own batch's failure
-            for waiting in batch:
-                waiting.fail(exc)
+            vectors = self._encode([text for texts, _ in batch for text in texts])
+        except BaseException as exc:  # an interrupt too, or the others would wait for ever
+            for _, future in batch:
+                future.set_exception(exc)
             if not isinstance(exc, Exception):
                 raise
             return
         start = 0
-        for waiting in batch:
-            waiting.finish(vectors[start : start + len(waiting.texts)])
-            start += len(waiting.texts)
+        for texts, future in batch:
+            future.set_result(vectors[start : start + len(texts)])
+            start += len(texts)
 
     def clear_query_cache(self) -> None:
         """Forget cached query vectors (benchmarks time uncached embedding this way)."""
         with self._cache_lock:
             self._query_cache.clear()
-
-
-class _Waiting:
-    """One caller's queries waiting for a batched model call (``Embedder._encode_batched``)."""
-
-    def __init__(self, texts: list[str]) -> None:
-        self.texts = texts
-        self.done = False
-        self._vectors: npt.NDArray[np.float32] | None = None
-        self._error: BaseException | None = None
-
-    def finish(self, vectors: npt.NDArray[np.float32]) -> None:
-        self._vectors, self.done = vectors, True
-
-    def fail(self, error: BaseException) -> None:
-        self._error, self.done = error, True
-
-    def result(self) -> npt.NDArray[np.float32]:
-        if self._error is not None:
-            raise self._error
-        assert self._vectors is not None, "read only after the batch that held these texts"
-        return self._vectors
 
 
 def _torch(threads: int) -> EncodeBatch:
