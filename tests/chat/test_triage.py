@@ -22,6 +22,7 @@ from lumen.chat.triage import (
     scan_patterns,
     support_note,
 )
+from lumen.chat.triage.neighbours import sentence_units
 
 TRIGGER_WORDS = re.compile(r"suicid|overdos|chest|stroke|bleed|poison|kill|seizure|anaphyla|burn")
 
@@ -233,17 +234,49 @@ def test_a_denial_gets_neither_card_nor_note(triage: Triage) -> None:
     assert triage.assess("I'm not suicidal, just asking how lithium is monitored").action == "none"
 
 
-def test_one_short_message_costs_one_query_embedding(
+def test_one_short_message_costs_one_model_call(
     triage: Triage, embedder: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[str] = []
-    encode_query, encode_documents = embedder.encode_query, embedder.encode_documents
-    monkeypatch.setattr(embedder, "encode_query", lambda t: calls.append("q") or encode_query(t))
-    monkeypatch.setattr(
-        embedder, "encode_documents", lambda t: calls.append("d") or encode_documents(t)
+    sizes = _model_calls(embedder, monkeypatch)
+    triage.assess("Does metformin cause vitamin B12 deficiency? (one call)")
+    assert sizes == [1]
+
+
+def test_a_real_message_of_several_sentences_asked_again_costs_no_embedding(
+    triage: Triage, embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A consumer message's wording (several sentences, each a triage unit). Before its units
+    # went through the query cache, each time such a message was asked all of them were
+    # embedded again: 54 % of the server's CPU at 50 patients asking real messages.
+    message = (
+        "My father has had type 2 diabetes for ten years. Lately his feet are numb at night. "
+        "Could this be neuropathy, and what should he ask his doctor?"
     )
-    triage.assess("Does metformin cause vitamin B12 deficiency?")
-    assert calls == ["q"]
+    sizes = _model_calls(embedder, monkeypatch)
+    first = triage.assess(message)
+    embedded = list(sizes)
+    again = triage.assess(message)
+
+    assert embedded == [len(sentence_units(message))]  # its units, in one model call
+    assert sizes == embedded  # nothing more the second time
+    assert again == first
+    # The same vectors as embedding the sentences as passages (what triage did before).
+    units = sentence_units(message)
+    as_queries = np.stack(embedder.encode_queries(units))
+    assert np.allclose(as_queries, embedder.encode_documents(units), atol=1e-4)
+
+
+def _model_calls(embedder: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of each model call the embedder makes from now on (the test's)."""
+    sizes: list[int] = []
+    encode = embedder._encode
+
+    def model(texts: list[str]) -> Any:
+        sizes.append(len(texts))
+        return encode(texts)
+
+    monkeypatch.setattr(embedder, "_encode", model)
+    return sizes
 
 
 def test_assessing_an_ordinary_message_does_not_re_encode_the_examples(triage: Triage) -> None:

@@ -72,9 +72,10 @@ class Triage:
     """Two-tier safety triage; construct once at start-up, then call ``assess``.
 
     Start-up encodes the example phrasings once (about 530 short texts, under a second on an
-    idle core). ``assess`` costs no embedding when a pattern fires, else one query embedding (one
-    batched encode when the message has several sentences) plus a ``(units, 384) @ (384, n)``
-    product.
+    idle core). ``assess`` costs no embedding when a pattern fires, else the query embeddings
+    of the message's units (``Embedder.encode_queries``: cached, so a message asked again
+    costs none, and batched with other messages' waiting for the model) plus a
+    ``(units, 384) @ (384, n)`` product.
     """
 
     def __init__(
@@ -96,10 +97,8 @@ class Triage:
         units = sentence_units(message)
         if not units:
             return NeighbourScores(crisis=0.0, contrast=0.0, category="emergency")
-        if len(units) == 1:
-            query = self._embedder.encode_query(units[0])[np.newaxis, :]
-        else:
-            query = self._embedder.encode_documents(units)
+        # As queries: cached, and batched with other messages' units waiting for the model.
+        query = np.stack(self._embedder.encode_queries(units))  # (units, 384)
         similarities = query @ self._vectors.T  # (units, n)
         scored = [neighbour_scores(row, self._labels) for row in similarities]
         return max(scored, key=lambda s: (self._fires(s), s.margin))
