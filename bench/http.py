@@ -225,6 +225,7 @@ def main(
     questions: list[str],
     llm_url: str | None,
     new_questions: list[str] | None = None,
+    consumer: list[str] | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"index": index_size(data_dir)}
     with lumen_serve(data_dir, BENCH_ENV) as (url, pid):
@@ -233,6 +234,10 @@ def main(
         if new_questions:
             out["concurrent_new"] = asyncio.run(
                 concurrent(url, pid, new_questions, clients=50, seconds=30)
+            )
+        if consumer:
+            out["concurrent_consumer"] = asyncio.run(
+                concurrent(url, pid, consumer, clients=50, seconds=30)
             )
         out["serve_peak_rss_mb"] = peak_rss_mb(pid)
     with (
@@ -258,7 +263,9 @@ if __name__ == "__main__":
     parser.add_argument("questions", type=Path, help="JSON list of the questions that cycle")
     parser.add_argument("llm_url", nargs="?", help="a test LLM server that answers at once")
     parser.add_argument("--new", type=Path, help="JSON list of questions never asked before")
+    parser.add_argument("--consumer", type=Path, help="JSON list of real consumer messages")
     args = parser.parse_args()
     fresh = json.loads(args.new.read_text()) if args.new else None
-    out = main(args.data_dir, json.loads(args.questions.read_text()), args.llm_url, fresh)
+    real = json.loads(args.consumer.read_text()) if args.consumer else None
+    out = main(args.data_dir, json.loads(args.questions.read_text()), args.llm_url, fresh, real)
     sys.stdout.write(json.dumps(out) + "\n")
