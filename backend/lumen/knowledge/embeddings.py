@@ -23,7 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 DIMENSIONS = 384
-# Query vectors kept (1.5 kB each: 6 MiB). A real patient's message is several sentences,
+# Query vectors kept: 1.5 kB each, 6 MiB, plus their texts as keys (a message is at most
+# 4,000 characters, so at worst 16 MiB more). A real patient's message is several sentences,
 # each a triage unit and often a sub-question too: 256 held fewer than 90 such messages, and
 # 50 patients asking 174 real messages in turn evicted every vector before its message came
 # round again.
