@@ -146,25 +146,25 @@ class Embedder:
 
     def _encode_waiting(self) -> None:
         """Encode the oldest waiting queries, up to ``batch_size`` texts (at least one
-        caller's), in one model call; the caller holds the model's lock. A failure goes to
-        the futures of that call's callers, not to the one that made it."""
+        caller's), in one model call, each distinct text once (patients who ask the same new
+        question at the same moment share its encoding); the caller holds the model's lock.
+        A failure goes to the futures of that call's callers, not to the one that made it."""
         batch: list[tuple[list[str], Future[npt.NDArray[np.float32]]]] = []
         size = 0
         while self._waiting and (not batch or size + len(self._waiting[0][0]) <= self.batch_size):
             batch.append(self._waiting.popleft())
             size += len(batch[-1][0])
+        row = {text: i for i, text in enumerate(dict.fromkeys(t for ts, _ in batch for t in ts))}
         try:
-            vectors = self._encode([text for texts, _ in batch for text in texts])
+            vectors = self._encode(list(row))
         except BaseException as exc:  # an interrupt too, or the others would wait for ever
             for _, future in batch:
                 future.set_exception(exc)
             if not isinstance(exc, Exception):
                 raise
             return
-        start = 0
         for texts, future in batch:
-            future.set_result(vectors[start : start + len(texts)])
-            start += len(texts)
+            future.set_result(vectors[[row[text] for text in texts]])
 
     def clear_query_cache(self) -> None:
         """Forget cached query vectors (benchmarks time uncached embedding this way)."""
