@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bench.grading import (
+    MESSAGES,
     DocumentKeys,
     Message,
     coverage,
@@ -52,7 +53,6 @@ from lumen.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench" / ".cache"
 TABLE = CACHE / "consumer-messages.tsv"
-MESSAGES = Path("consumer") / "mediqa2019_questions.jsonl"
 DEPTH = 10  # hits per ranking (success@10)
 EXAMPLES = 4  # short messages shown in results.md
 EXAMPLE_MAX_CHARS = 90

@@ -101,6 +101,10 @@ def document_keys(url: str | None, title: str | None = None) -> frozenset[str]:
     return frozenset(keys)
 
 
+# The consumer messages under the seed data folder (MEDIQA 2019 task 3).
+MESSAGES = Path("consumer") / "mediqa2019_questions.jsonl"
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     """A consumer message and its judgements: ``grades`` maps a page key to the highest grade

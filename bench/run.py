@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.grading import MESSAGES, load_messages
+
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench" / ".cache"
 DATA_DIR = CACHE / "var"
@@ -172,9 +174,8 @@ def new_questions() -> Path:
 def consumer_messages() -> Path:
     """The 174 real consumer messages of ``SEED_DIR`` (MEDIQA 2019), unedited, written to the
     cache as a JSON list; its path."""
-    path = SEED_DIR / "consumer" / "mediqa2019_questions.jsonl"
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return _cached("http_consumer_messages.json", [row["question"] for row in rows])
+    messages = load_messages(SEED_DIR / MESSAGES)
+    return _cached("http_consumer_messages.json", [m.question for m in messages])
 
 
 def serving_options() -> list[str]:

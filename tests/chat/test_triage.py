@@ -252,16 +252,16 @@ def test_a_real_message_of_several_sentences_asked_again_costs_no_embedding(
         "My father has had type 2 diabetes for ten years. Lately his feet are numb at night. "
         "Could this be neuropathy, and what should he ask his doctor?"
     )
+    units = sentence_units(message)
     sizes = _model_calls(embedder, monkeypatch)
     first = triage.assess(message)
     embedded = list(sizes)
     again = triage.assess(message)
 
-    assert embedded == [len(sentence_units(message))]  # its units, in one model call
+    assert embedded == [len(units)]  # its units, in one model call
     assert sizes == embedded  # nothing more the second time
     assert again == first
     # The same vectors as embedding the sentences as passages (what triage did before).
-    units = sentence_units(message)
     as_queries = np.stack(embedder.encode_queries(units))
     assert np.allclose(as_queries, embedder.encode_documents(units), atol=1e-4)
 

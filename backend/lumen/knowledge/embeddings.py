@@ -154,9 +154,10 @@ class Embedder:
         while self._waiting and (not batch or size + len(self._waiting[0][0]) <= self.batch_size):
             batch.append(self._waiting.popleft())
             size += len(batch[-1][0])
-        row = {text: i for i, text in enumerate(dict.fromkeys(t for ts, _ in batch for t in ts))}
+        distinct = list(dict.fromkeys(text for texts, _ in batch for text in texts))
+        row = {text: i for i, text in enumerate(distinct)}
         try:
-            vectors = self._encode(list(row))
+            vectors = self._encode(distinct)
         except BaseException as exc:  # an interrupt too, or the others would wait for ever
             for _, future in batch:
                 future.set_exception(exc)
